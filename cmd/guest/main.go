@@ -1,0 +1,158 @@
+// Command fsx-wasix is the guest: one binary, built natively and for
+// GOOS=wasip1, with three modes — random (fsx), oracle and HTTP server.
+//
+// The flags shared by every mode live here; each mode keeps its own flags in
+// an embedded struct beside its code (random.go, oracle.go, server.go), so a
+// mode can be read in one file.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/alecthomas/kong"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes shared by every mode. Random mode adds fsx.c's failure codes
+// (see pkg/exerciser); these two are the ones every mode can return.
+const (
+	exitOK    = 0
+	exitUsage = 2 // bad flags, bad config, bad input
+)
+
+// CLI is the whole command line. Kong fills it; run dispatches on the mode.
+type CLI struct {
+	NumOps  int64   `short:"N" name:"numops" default:"-1" help:"Random mode: operations per worker (default: unlimited). Oracle mode: command sequence length."`
+	Seed    *uint64 `short:"S" name:"seed" help:"Seed for the random generator (random when omitted; always printed)."`
+	Threads int     `short:"j" name:"threads" default:"0" help:"Workers (default: the logical CPU count the runtime reports)."`
+	Verbose bool    `short:"v" help:"Log more."`
+	Quiet   bool    `short:"q" help:"Log less."`
+	JSON    bool    `name:"json" help:"Print the summary as JSON on stdout."`
+
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
+	RandomFlags `embed:""`
+	OracleFlags `embed:""`
+	ServerFlags `embed:""`
+
+	Args []string `arg:"" optional:"" name:"FILE" help:"Random: the file to exercise. Oracle: the case root directory. Server: an optional port. --oracle-verify-files: NATIVE_REPORT WASIX_REPORT."`
+}
+
+// usageError marks an error as the user's input being wrong: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// exitError carries a specific exit code and an optional message already printed.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	var cli CLI
+	parser, err := kong.New(&cli,
+		kong.Name("fsx-wasix"),
+		kong.Description("A filesystem exerciser for WebAssembly runtimes (random fsx mode, oracle mode, HTTP server)."),
+		kong.Vars{"version": version},
+		kong.UsageOnError(),
+		kong.Exit(func(code int) { panic(kongExit(code)) }),
+	)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fsx-wasix:", err)
+		return exitUsage
+	}
+	code, done := parse(parser, normalizeArgs(args))
+	if done {
+		return code
+	}
+	err = dispatch(&cli)
+	var ee exitError
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(os.Stderr, "fsx-wasix:", ee.msg)
+		}
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "fsx-wasix:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(os.Stderr, "fsx-wasix:", err)
+		return 1
+	}
+}
+
+type kongExit int
+
+// parse runs kong, turning its exit calls (help, version, parse errors) into
+// return values so main stays the only caller of os.Exit.
+func parse(parser *kong.Kong, args []string) (code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if c, ok := r.(kongExit); ok {
+				code, done = int(c), true
+				return
+			}
+			panic(r)
+		}
+	}()
+	if _, err := parser.Parse(args); err != nil {
+		fmt.Fprintln(os.Stderr, "fsx-wasix:", err)
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+// normalizeArgs accepts fsx's attached short forms (-j4, -N100, -S1) that
+// users type from habit.
+func normalizeArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			switch a[1] {
+			case 'j', 'N', 'S', 'b', 'm', 'P', 'f':
+				if a[2] != '=' {
+					out = append(out, a[:2], a[2:])
+					continue
+				}
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func dispatch(cli *CLI) error {
+	switch {
+	case cli.Server:
+		return runServer(cli)
+	case cli.OracleCatalog:
+		return printOracleCatalog(cli)
+	case cli.OracleVerifyFiles:
+		return runOracleVerifyFiles(cli)
+	case cli.Oracle:
+		return runOracle(cli)
+	default:
+		return runRandom(cli)
+	}
+}
