@@ -1,12 +1,10 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 )
 
 // Runtime names the orchestrator accepts.
@@ -20,23 +18,27 @@ const (
 // KnownRuntimes is the order runtimes appear in summaries.
 var KnownRuntimes = []string{RuntimeWasmer, RuntimeWasmerSDK, RuntimeWazero}
 
-// WasmerInstallGlob is where scripts/install-wasmer.sh puts the CLI (outside
-// the clone, shared by every clone on the machine; see docs/rationale.md).
-const WasmerInstallGlob = "/opt/fsx-wasix-tools/wasmer-*/bin/wasmer"
-
-// Probe is how runtime choice looks at the machine; tests replace it.
+// Probe is how runtime choice looks at the machine. NewProbe binds it to
+// internal/runner, which owns finding and checking each runtime; tests
+// replace the functions.
 type Probe struct {
-	LookPath   func(string) (string, error) // exec.LookPath
-	Glob       func(string) ([]string, error)
-	Stat       func(string) (os.FileInfo, error)
+	// FindWasmer returns the wasmer CLI's path, or one line saying why not.
+	FindWasmer func(explicit string) (string, error)
+	// SDK is nil when the Wasmer SDK runner can run, else one line why not.
+	SDK        func() error
 	WasmerFlag string // --wasmer PATH, "" when not given
-	SDKDir     string // runners/wasmer-sdk in the source tree
+}
+
+// NewProbe binds runtime choice to internal/runner.
+func NewProbe(wasmerFlag, sdkDir string) Probe {
+	sdk, _ := runner.New(RuntimeWasmerSDK, runner.Options{SDKDir: sdkDir})
+	return Probe{FindWasmer: runner.FindWasmer, SDK: sdk.Available, WasmerFlag: wasmerFlag}
 }
 
 // Choice is one runtime the run will use, with where it was found and why.
 type Choice struct {
 	Name string
-	Path string // wasmer: the CLI binary; wasmer-sdk: node
+	Path string // wasmer: the CLI binary
 	Why  string
 }
 
@@ -68,36 +70,25 @@ func ParseRuntimes(values []string) ([]string, error) {
 	return out, nil
 }
 
-// FindWasmer locates the wasmer CLI: --wasmer, then PATH, then the install
-// location of scripts/install-wasmer.sh.
-func (p Probe) FindWasmer() (path, why string, err error) {
-	if p.WasmerFlag != "" {
-		if _, err := p.Stat(p.WasmerFlag); err != nil {
-			return "", "", fmt.Errorf("--wasmer %s: %v", p.WasmerFlag, unwrapPathError(err))
+func (p Probe) wasmer() (path, why string, err error) {
+	path, err = p.FindWasmer(p.WasmerFlag)
+	if err != nil {
+		if p.WasmerFlag != "" {
+			return "", "", fmt.Errorf("runtime wasmer: --wasmer %s: %v", p.WasmerFlag, err)
 		}
-		return p.WasmerFlag, "given by --wasmer", nil
+		return "", "", fmt.Errorf("runtime wasmer: %v; or pass --wasmer PATH", err)
 	}
-	if path, err := p.LookPath("wasmer"); err == nil {
-		return path, "found on PATH", nil
+	if p.WasmerFlag != "" {
+		return path, "given by --wasmer", nil
 	}
-	if matches, _ := p.Glob(WasmerInstallGlob); len(matches) > 0 {
-		sort.Strings(matches)
-		return matches[len(matches)-1], "installed by scripts/install-wasmer.sh", nil
-	}
-	return "", "", errors.New("runtime wasmer: the wasmer CLI is not on PATH nor in " + filepath.Dir(filepath.Dir(WasmerInstallGlob)) + "; install it with scripts/install-wasmer.sh or pass --wasmer PATH")
+	return path, "found at " + path, nil
 }
 
-// FindSDK checks that the Wasmer SDK runner can run: Node and the runner's
-// installed node_modules.
-func (p Probe) FindSDK() (node, why string, err error) {
-	node, err = p.LookPath("node")
-	if err != nil {
-		return "", "", errors.New("runtime wasmer-sdk: Node.js is not installed (node not found on PATH); install Node >= 20 or choose --runtime wazero")
+func (p Probe) sdk() error {
+	if err := p.SDK(); err != nil {
+		return fmt.Errorf("runtime wasmer-sdk: %v", err)
 	}
-	if _, err := p.Stat(filepath.Join(p.SDKDir, "node_modules", "@wasmer", "sdk")); err != nil {
-		return "", "", fmt.Errorf("runtime wasmer-sdk: %s has no node_modules/@wasmer/sdk; run `npm ci` there", p.SDKDir)
-	}
-	return node, "Node " + node + " with @wasmer/sdk in " + p.SDKDir, nil
+	return nil
 }
 
 // Choose resolves the requested runtimes. auto picks the most faithful
@@ -116,26 +107,25 @@ func (p Probe) Choose(requested []string) ([]Choice, error) {
 	for _, name := range requested {
 		switch name {
 		case RuntimeWasmer:
-			path, why, err := p.FindWasmer()
+			path, why, err := p.wasmer()
 			if err != nil {
 				return nil, err
 			}
 			add(Choice{RuntimeWasmer, path, why})
 		case RuntimeWasmerSDK:
-			node, why, err := p.FindSDK()
-			if err != nil {
+			if err := p.sdk(); err != nil {
 				return nil, err
 			}
-			add(Choice{RuntimeWasmerSDK, node, why})
+			add(Choice{RuntimeWasmerSDK, "", "Wasmer SDK under Node"})
 		case RuntimeWazero:
 			add(Choice{RuntimeWazero, "", "embedded (github.com/tetratelabs/wazero)"})
 		case RuntimeAuto:
-			if path, why, err := p.FindWasmer(); err == nil {
-				add(Choice{RuntimeWasmer, path, "auto: wasmer CLI " + why + " (" + path + ")"})
-			} else if node, why, err2 := p.FindSDK(); err2 == nil {
-				add(Choice{RuntimeWasmerSDK, node, "auto: no wasmer CLI; " + why})
+			if path, why, err := p.wasmer(); err == nil {
+				add(Choice{RuntimeWasmer, path, "auto: the wasmer CLI, " + why})
+			} else if err2 := p.sdk(); err2 == nil {
+				add(Choice{RuntimeWasmerSDK, "", "auto: no wasmer CLI (" + err.Error() + "); the Wasmer SDK under Node is installed"})
 			} else {
-				add(Choice{RuntimeWazero, "", "auto: no wasmer CLI and no usable Wasmer SDK (" + err2.Error() + "); using embedded wazero"})
+				add(Choice{RuntimeWazero, "", "auto: no wasmer CLI (" + err.Error() + ") and no Wasmer SDK (" + err2.Error() + "); using embedded wazero"})
 			}
 		default:
 			return nil, fmt.Errorf("unknown runtime %q: want wasmer, wasmer-sdk, wazero or auto", name)

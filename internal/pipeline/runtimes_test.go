@@ -2,41 +2,37 @@ package pipeline
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 )
 
 type fakeMachine struct {
-	onPath    map[string]string
-	installed []string
-	files     map[string]bool
+	wasmer string // path of a working CLI, "" when absent
+	sdkErr error
 }
 
 func (m fakeMachine) probe(flag string) Probe {
 	return Probe{
-		LookPath: func(name string) (string, error) {
-			if p, ok := m.onPath[name]; ok {
-				return p, nil
+		FindWasmer: func(explicit string) (string, error) {
+			if explicit != "" {
+				if explicit == m.wasmer {
+					return explicit, nil
+				}
+				return "", errors.New("wasmer at " + explicit + " does not run")
 			}
-			return "", errors.New("not found")
-		},
-		Glob: func(string) ([]string, error) { return m.installed, nil },
-		Stat: func(p string) (os.FileInfo, error) {
-			if m.files[p] {
-				return nil, nil
+			if m.wasmer == "" {
+				return "", errors.New("wasmer CLI 7.4.2 not found: run scripts/install-wasmer.sh")
 			}
-			return nil, os.ErrNotExist
+			return m.wasmer, nil
 		},
+		SDK:        func() error { return m.sdkErr },
 		WasmerFlag: flag,
-		SDKDir:     "/src/runners/wasmer-sdk",
 	}
 }
 
-const sdkMarker = "/src/runners/wasmer-sdk/node_modules/@wasmer/sdk"
-
 func TestChooseAuto(t *testing.T) {
 	t.Parallel()
+	noNode := errors.New("node not found: install Node 20")
 	cases := []struct {
 		name string
 		m    fakeMachine
@@ -44,12 +40,10 @@ func TestChooseAuto(t *testing.T) {
 		want string
 		why  string
 	}{
-		{"cli on PATH", fakeMachine{onPath: map[string]string{"wasmer": "/usr/bin/wasmer", "node": "/usr/bin/node"}, files: map[string]bool{sdkMarker: true}}, "", "wasmer", "found on PATH"},
-		{"cli installed", fakeMachine{installed: []string{"/opt/fsx-wasix-tools/wasmer-7.4.2/bin/wasmer"}}, "", "wasmer", "install-wasmer.sh"},
-		{"cli by flag", fakeMachine{files: map[string]bool{"/x/wasmer": true}}, "/x/wasmer", "wasmer", "--wasmer"},
-		{"sdk", fakeMachine{onPath: map[string]string{"node": "/usr/bin/node"}, files: map[string]bool{sdkMarker: true}}, "", "wasmer-sdk", "no wasmer CLI"},
-		{"node without modules", fakeMachine{onPath: map[string]string{"node": "/usr/bin/node"}}, "", "wazero", "npm ci"},
-		{"nothing", fakeMachine{}, "", "wazero", "Node.js is not installed"},
+		{"cli found", fakeMachine{wasmer: "/opt/w/bin/wasmer"}, "", "wasmer", "found at /opt/w/bin/wasmer"},
+		{"cli by flag", fakeMachine{wasmer: "/x/wasmer"}, "/x/wasmer", "wasmer", "--wasmer"},
+		{"sdk", fakeMachine{}, "", "wasmer-sdk", "no wasmer CLI (runtime wasmer: wasmer CLI 7.4.2 not found"},
+		{"nothing", fakeMachine{sdkErr: noNode}, "", "wazero", "node not found"},
 	}
 	for _, c := range cases {
 		got, err := c.m.probe(c.flag).Choose([]string{"auto"})
@@ -61,7 +55,7 @@ func TestChooseAuto(t *testing.T) {
 
 func TestChooseExplicitMissing(t *testing.T) {
 	t.Parallel()
-	none := fakeMachine{}
+	none := fakeMachine{sdkErr: errors.New("node not found: install Node 20")}
 	for name, want := range map[string]string{
 		"wasmer":     "--wasmer PATH",
 		"wasmer-sdk": "node not found",
@@ -72,7 +66,7 @@ func TestChooseExplicitMissing(t *testing.T) {
 		}
 	}
 	if _, err := none.probe("/nope/wasmer").Choose([]string{"wasmer"}); err == nil || !strings.Contains(err.Error(), "--wasmer /nope/wasmer") {
-		t.Errorf("a --wasmer path that does not exist: %v", err)
+		t.Errorf("a --wasmer path that does not run: %v", err)
 	}
 	got, err := none.probe("").Choose([]string{"wazero", "auto"})
 	if err != nil || len(got) != 1 || got[0].Name != "wazero" {
