@@ -1,0 +1,120 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
+)
+
+// This file is everything the pipeline assumes about the guest's oracle
+// mode: its command lines (the seed's shapes), where reports land, and how
+// its output is read. Nothing else in the package knows a guest flag.
+
+// Guest paths of a cell, as in the seed's commands.
+const (
+	guestWork     = "/work"            // holds expected.bin (and report.bin for /tmp cells)
+	guestData     = "/data"            // the host-directory volume
+	guestRootName = "fsx-oracle-wasix" // case root under /tmp or /data, as the seed names it
+	reportName    = "report.bin"       // a guest's own report
+	expectedName  = "expected.bin"     // the native report of the slice, in /work
+	knownName     = "known.txt"        // --oracle-known, in /work
+)
+
+// OracleInfo is what the pipeline needs to know about the catalog.
+type OracleInfo struct {
+	Total       int64  // cases for the chain length
+	CatalogHash string // goes into every report and the cache key
+}
+
+// ReadOracleInfo asks the native guest for the case count and catalog hash.
+func ReadOracleInfo(ctx context.Context, native string, chain int) (OracleInfo, error) {
+	return OracleInfo{}, fmt.Errorf("oracle mode is not available yet")
+}
+
+// NativeArgs is the native oracle's command line for slice s. The root and
+// report are relative (the process runs in its slice's directory) so every
+// slice's report header carries the same root and output: that is what lets
+// slices, and shards, merge byte-identically into the unsharded report.
+func NativeArgs(chain int, s Slice) []string {
+	return []string{"--oracle", "-N", strconv.Itoa(chain),
+		"--case-start", strconv.FormatInt(s.Start, 10), "--case-count", strconv.FormatInt(s.Count, 10),
+		"--oracle-output", reportName, "cases"}
+}
+
+// CellSpec is a runtime cell's run of slice s: the seed's
+//
+//	wasmer run --volume "$PWD:/work" [--volume "<dir>:/data"] <wasm> -- --oracle -N L
+//	    --oracle-expected /work/… [--oracle-output /data/…/report.bin] /data/…
+//
+// with work standing in for $PWD (it holds only the slice's expected report)
+// and data for the mounted directory.
+func CellSpec(wasm string, chain int, s Slice, volume, work, data string, known bool) runner.Spec {
+	spec := runner.Spec{Wasm: wasm, Volumes: []runner.Volume{{Host: work, Guest: guestWork}}}
+	args := []string{"--oracle", "-N", strconv.Itoa(chain),
+		"--case-start", strconv.FormatInt(s.Start, 10), "--case-count", strconv.FormatInt(s.Count, 10),
+		"--oracle-expected", guestWork + "/" + expectedName}
+	if known {
+		args = append(args, "--oracle-known", guestWork+"/"+knownName)
+	}
+	if volume == VolumeData {
+		spec.Volumes = append(spec.Volumes, runner.Volume{Host: data, Guest: guestData})
+		root := guestData + "/" + guestRootName
+		args = append(args, "--oracle-output", root+"/"+reportName, "--oracle-keep-files", root)
+	} else {
+		args = append(args, "--oracle-output", guestWork+"/"+reportName, VolumeTmp+"/"+guestRootName)
+	}
+	spec.Args = args
+	return spec
+}
+
+// CellReportPath is where a cell's report is on the host after the run.
+func CellReportPath(volume, work, data string) string {
+	if volume == VolumeData {
+		return filepath.Join(data, guestRootName, reportName)
+	}
+	return filepath.Join(work, reportName)
+}
+
+// VerifyArgs is the host re-read's command line (seed: --oracle-verify-files
+// NATIVE_REPORT WASIX_REPORT, run natively after the runtime exited).
+func VerifyArgs(native, report string) []string {
+	return []string{"--oracle-verify-files", native, report}
+}
+
+// OracleOutput is what a guest's output says about its slice.
+type OracleOutput struct {
+	Parsed     bool // the guest printed its summary
+	Cases      int64
+	Divergent  int64
+	Checked    int64 // host re-read: file snapshots checked
+	Signatures map[string]int64
+}
+
+// ParseOracleOutput reads a comparing guest's summary.
+func ParseOracleOutput(stdout []byte) OracleOutput {
+	o := OracleOutput{Signatures: map[string]int64{}}
+	sc := bufio.NewScanner(bytes.NewReader(stdout))
+	for sc.Scan() {
+		_ = strings.TrimSpace(sc.Text())
+	}
+	return o
+}
+
+// ParseVerifyOutput reads the host re-read's summary.
+func ParseVerifyOutput(stdout []byte) OracleOutput { return ParseOracleOutput(stdout) }
+
+// MergeReports joins slice reports in case order (see transcript.Merge).
+func MergeReports(dst string, srcs []string) error { return transcript.Merge(dst, srcs) }
+
+// ValidateReport checks that a cached report is a whole transcript.
+func ValidateReport(path string) error {
+	_, err := transcript.Verify(path)
+	return err
+}

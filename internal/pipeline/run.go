@@ -1,0 +1,669 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+)
+
+// Volumes a cell can run on.
+const (
+	VolumeTmp  = "/tmp"
+	VolumeData = "/data"
+)
+
+// Config is one orchestrator run.
+type Config struct {
+	Src      string // module root (holds cmd/guest, runners/wasmer-sdk)
+	BuildDir string // guest binaries and their stamp
+	CacheDir string // native oracle reports
+	RunsDir  string // oracle-runs: this run's outputs, earlier runs' removed
+
+	Chain    int
+	Runtimes []Choice
+	Volumes  []string // VolumeTmp and/or VolumeData
+	UseCache bool
+	Keep     bool // keep case trees even on success
+	Shard    Shard
+
+	// SliceSize is the cases per slice; 0 means DefaultSliceSize. It is part
+	// of the native cache key (through the slice's range), so it is fixed
+	// rather than derived from the core count.
+	SliceSize int64
+	// Jobs bounds the guest processes running at once; 0 means the core count.
+	Jobs int
+	// SliceTimeout bounds one runtime process; 0 derives it from the slice size.
+	SliceTimeout time.Duration
+	Known        string // --oracle-known FILE for every runtime cell ("" for none)
+	WasmerPath   string
+
+	Report *Reporter
+	// Runner makes the runner for a name; nil means runner.New. Tests use it
+	// to put a fault between the guest and the filesystem.
+	Runner func(name string) (runner.Runner, error)
+}
+
+// DefaultSliceSize keeps a slice's case trees small (a /data slice keeps its
+// trees until the host re-read) while making the runtimes' start-up cost
+// (≈1 s for the SDK, ≈0.15 s for cached wazero) small beside the slice's work.
+const DefaultSliceSize = 4096
+
+// keptFailures is how many failing slices per cell keep their case trees:
+// a runtime bug usually fails every slice alike, and keeping all of a chain-3
+// run's trees would fill the disk to show the same bug many times.
+const keptFailures = 2
+
+// ErrInterrupted is returned (wrapped) when the context was cancelled.
+var ErrInterrupted = errors.New("interrupted")
+
+// cell is one runtime × volume column of the run.
+type cell struct {
+	choice  Choice
+	r       runner.Runner
+	volume  string
+	backing string
+
+	mu        sync.Mutex
+	row       Row
+	sigs      map[string]bool
+	reports   []string // per slice, in slice order
+	keptCount int
+	busy      time.Duration // summed process time, for the per-stage figures
+	verify    time.Duration
+	firstErr  string
+}
+
+func (c *cell) name() string { return c.choice.Name + " " + c.volume }
+
+// dirName is the cell as a path element: wasmer-sdk-data.
+func (c *cell) dirName() string { return c.choice.Name + "-" + strings.TrimPrefix(c.volume, "/") }
+
+// Run runs the whole pipeline and returns the summary. The error is nil when
+// the run reached a verdict (whatever it is); it is set for set-up failures
+// and wraps ErrInterrupted when ctx was cancelled, in which case the summary
+// still says what finished and where partial outputs are.
+func Run(ctx context.Context, cfg Config) (*Summary, error) {
+	rep := cfg.Report
+	if rep == nil {
+		rep = NewReporter(io.Discard)
+	}
+	if cfg.SliceSize <= 0 {
+		cfg.SliceSize = DefaultSliceSize
+	}
+	if cfg.Jobs <= 0 {
+		cfg.Jobs = runtime.NumCPU()
+	}
+	newRunner := cfg.Runner
+	if newRunner == nil {
+		sdkDir := filepath.Join(cfg.Src, "runners", "wasmer-sdk")
+		newRunner = func(name string) (runner.Runner, error) {
+			return runner.New(name, runner.Options{WasmerPath: cfg.WasmerPath, SDKDir: sdkDir})
+		}
+	}
+	sum := &Summary{Chain: cfg.Chain}
+	if !cfg.Shard.IsWhole() {
+		sum.Shard = cfg.Shard.String()
+	}
+
+	// Refuse early, with one line, when outputs cannot be written.
+	if cfg.UseCache {
+		if err := CheckWritable(cfg.CacheDir, "cache directory"); err != nil {
+			return nil, err
+		}
+	}
+	release, err := LockRuns(cfg.RunsDir)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	// 1. Clean what earlier runs left.
+	st := rep.Start("clean", 1)
+	cr, err := CleanStale(cfg.RunsDir, TmpOraclePattern, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	note := ""
+	if cr.SkippedRecent > 0 {
+		note = fmt.Sprintf(", left %d recent ones (maybe another run's)", cr.SkippedRecent)
+	}
+	sum.addStage("clean", st.Done("removed %d old run(s) from %s and %d stale %s%s", cr.Runs, cfg.RunsDir, cr.Tmp, TmpOraclePattern, note))
+
+	// 2. Build the guest, natively and for wasip1.
+	st = rep.Start("build", 1)
+	tc, err := ReadToolchain(ctx, cfg.Src)
+	if err != nil {
+		return nil, err
+	}
+	guest, err := BuildGuest(ctx, cfg.Src, cfg.BuildDir, tc)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w during the build", ErrInterrupted)
+		}
+		return nil, err
+	}
+	how := "built"
+	if guest.Reused {
+		how = "reused (sources unchanged)"
+	}
+	sum.addStage("build", st.Done("%s %s and %s, sources %s, %s", how, guest.Native, guest.Wasm, guest.SourceHash[:12], tc))
+
+	// The catalog: how many cases, and the hash every report carries.
+	info, err := ReadOracleInfo(ctx, guest.Native, cfg.Chain)
+	if err != nil {
+		return nil, err
+	}
+	start, count := cfg.Shard.Range(info.Total)
+	sum.CaseStart, sum.CaseCount = start, count
+	slices := Slices(start, count, cfg.SliceSize)
+
+	runName := time.Now().Format("20060102-150405") + fmt.Sprintf("-L%d", cfg.Chain)
+	if !cfg.Shard.IsWhole() {
+		runName += fmt.Sprintf("-shard%dof%d", cfg.Shard.K, cfg.Shard.N)
+	}
+	runDir := filepath.Join(cfg.RunsDir, runName)
+	sum.RunDir = runDir
+	if err := os.MkdirAll(runDir, 0o755); err != nil {
+		return nil, fmt.Errorf("output directory %s is not writable: %v", cfg.RunsDir, unwrapPathError(err))
+	}
+
+	var cells []*cell
+	for _, ch := range cfg.Runtimes {
+		r, err := newRunner(ch.Name)
+		if err != nil {
+			return nil, err
+		}
+		rep.Printf("%-14s %s: %s\n", "runtime", ch.Name, ch.Why)
+		for _, v := range cfg.Volumes {
+			c := &cell{choice: ch, r: r, volume: v, sigs: map[string]bool{}, reports: make([]string, len(slices))}
+			switch {
+			case v == VolumeTmp:
+				c.backing = BackingRuntimeTmp
+			case r.HostBacked():
+				c.backing = BackingHost
+			default:
+				c.backing = BackingCopy
+			}
+			c.row = Row{Runtime: ch.Name, Volume: v, Backing: c.backing, Verdict: VerdictMatch}
+			cells = append(cells, c)
+		}
+	}
+	shardNote := ""
+	if !cfg.Shard.IsWhole() {
+		shardNote = fmt.Sprintf(" (shard %s of %d)", cfg.Shard, info.Total)
+	}
+	rep.Printf("%-14s chain %d: %d cases%s in %d slice(s) of ≤%d, %d cell(s), up to %d processes at once; outputs in %s\n",
+		"plan", cfg.Chain, count, shardNote, len(slices), cfg.SliceSize, len(cells), cfg.Jobs, runDir)
+
+	// 3–6. The slices flow through native → cells → re-read → clean-up.
+	p := &pass{cfg: cfg, guest: guest, info: info, runDir: runDir, cells: cells, rep: rep,
+		cache:  &Cache{Dir: cfg.CacheDir, Validate: ValidateReport},
+		tokens: make(chan struct{}, cfg.Jobs), nativeReports: make([]string, len(slices))}
+	st = rep.Start("oracle", count*int64(1+len(cells)))
+	p.bar = st
+	runErr := p.run(ctx, slices)
+
+	hits := p.hits.Load()
+	nativeHow := fmt.Sprintf("%d of %d slice(s) from cache %s", hits, len(slices), cfg.CacheDir)
+	if !cfg.UseCache {
+		nativeHow = "cache off (--no-cache / USE_NATIVE_CACHE=0)"
+	}
+	sum.NativeHit = cfg.UseCache && int(hits) == len(slices) && len(slices) > 0
+	sum.addStage("native", rep.lineAt("native", p.nativeBusy(), "%d cases, %s", count, nativeHow))
+	for _, c := range cells {
+		c.row.Time = c.busy
+		sum.addStage("cell "+c.name(), rep.lineAt("cell", c.busy, "%s %s (%s): %d cases, %d divergent, %s", c.choice.Name, c.volume, c.backing, c.row.Cases, c.row.Divergent, c.row.Verdict))
+		if c.volume == VolumeData && c.verify > 0 {
+			sum.addStage("re-read "+c.name(), rep.lineAt("host re-read", c.verify, "%s %s: checked %d file snapshots from the host", c.choice.Name, c.volume, c.row.Checked))
+		}
+	}
+	sum.addStage("pipeline wall", st.Done("%d slice(s) through %d cell(s)", len(slices), len(cells)))
+
+	interrupted := ctx.Err() != nil
+	// Merge slices in case order: one report per cell, like the unsharded run.
+	if !interrupted {
+		st = rep.Start("merge", int64(1+len(cells)))
+		native := filepath.Join(runDir, "native-report.bin")
+		if err := MergeReports(native, p.nativeReports); err != nil {
+			return nil, fmt.Errorf("merging native reports: %v", err)
+		}
+		sum.Native = native
+		for _, c := range cells {
+			if c.row.Verdict == VerdictNotSupported || c.row.Verdict == VerdictError {
+				continue
+			}
+			dst := filepath.Join(runDir, c.dirName()+"-report.bin")
+			if err := MergeReports(dst, c.reports); err != nil {
+				c.row.Verdict, c.row.Note = VerdictError, "merging slice reports: "+err.Error()
+				continue
+			}
+			c.row.Report = dst
+		}
+		sum.addStage("merge", st.Done("one report per cell in %s", runDir))
+		p.removeSliceReports()
+	}
+
+	for _, c := range cells {
+		c.row.Signatures = len(c.sigs)
+		if interrupted && c.row.Verdict == VerdictMatch {
+			c.row.Verdict = VerdictInterrupted
+		}
+		if c.firstErr != "" && c.row.Note == "" {
+			c.row.Note = c.firstErr
+		}
+		sum.Rows = append(sum.Rows, c.row)
+	}
+	sum.Passed = !interrupted && Passed(sum.Rows)
+	if interrupted {
+		sum.Interrupted = true
+		return sum, fmt.Errorf("%w: partial outputs in %s (finished slice reports under %s); the cache holds only whole reports",
+			ErrInterrupted, runDir, filepath.Join(runDir, "slices"))
+	}
+	if runErr != nil {
+		return sum, runErr
+	}
+	if !cfg.Keep && sum.Passed {
+		// Success: keep only the reports (the seed's run.sh did the same).
+		_ = os.RemoveAll(filepath.Join(runDir, "slices"))
+	}
+	return sum, nil
+}
+
+func (s *Summary) addStage(name string, d time.Duration) {
+	s.Stages = append(s.Stages, StageTime{Stage: name, Seconds: round3(d.Seconds())})
+}
+
+// lineAt prints a stage line with a duration measured elsewhere (summed
+// process time of a stage that overlapped with others).
+func (r *Reporter) lineAt(name string, d time.Duration, format string, a ...any) time.Duration {
+	r.Printf("%-14s %s  (%s of process time)\n", name, fmt.Sprintf(format, a...), FormatDuration(d))
+	return d
+}
+
+// pass is the state of one pipeline pass over the slices.
+type pass struct {
+	cfg    Config
+	guest  Guest
+	info   OracleInfo
+	runDir string
+	cells  []*cell
+	rep    *Reporter
+	cache  *Cache
+	bar    *Stage
+
+	tokens        chan struct{} // one per process allowed to run at once
+	nativeReports []string
+	hits          atomic.Int64
+	nativeNanos   atomic.Int64
+
+	errMu    sync.Mutex
+	firstErr error
+}
+
+func (p *pass) nativeBusy() time.Duration { return time.Duration(p.nativeNanos.Load()) }
+
+// acquire waits for a process slot; false when the run was cancelled.
+func (p *pass) acquire(ctx context.Context) bool {
+	select {
+	case p.tokens <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (p *pass) releaseToken() { <-p.tokens }
+
+func (p *pass) fail(err error) {
+	p.errMu.Lock()
+	if p.firstErr == nil {
+		p.firstErr = err
+	}
+	p.errMu.Unlock()
+}
+
+// run feeds the slices in case order, with at most 2×Jobs slices in flight:
+// enough to keep every process slot busy while one slice waits on another
+// stage, few enough that the case trees on disk stay bounded.
+func (p *pass) run(ctx context.Context, slices []Slice) error {
+	window := make(chan struct{}, 2*p.cfg.Jobs)
+	var wg sync.WaitGroup
+feed:
+	for _, s := range slices {
+		select {
+		case window <- struct{}{}:
+		case <-ctx.Done():
+			break feed
+		}
+		wg.Add(1)
+		go func(s Slice) {
+			defer wg.Done()
+			defer func() { <-window }()
+			p.slice(ctx, s)
+		}(s)
+	}
+	wg.Wait()
+	return p.firstErr
+}
+
+// sliceDir holds everything of one slice until clean-up.
+func (p *pass) sliceDir(s Slice) string { return filepath.Join(p.runDir, "slices", s.String()) }
+
+func (p *pass) slice(ctx context.Context, s Slice) {
+	native, err := p.native(ctx, s)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.fail(fmt.Errorf("native oracle, cases %d..%d: %v", s.Start, s.End()-1, err))
+		}
+		return
+	}
+	p.nativeReports[s.Index] = native
+	p.bar.Add(s.Count)
+	var wg sync.WaitGroup
+	for _, c := range p.cells {
+		wg.Add(1)
+		go func(c *cell) {
+			defer wg.Done()
+			p.cellSlice(ctx, c, s, native)
+			p.bar.Add(s.Count)
+		}(c)
+	}
+	wg.Wait()
+}
+
+// native returns the native report of slice s, from the cache when it has
+// it, else by running the native guest (and caching the result).
+func (p *pass) native(ctx context.Context, s Slice) (string, error) {
+	key := CacheKey{SourceHash: p.guest.SourceHash, CatalogHash: p.info.CatalogHash, Chain: p.cfg.Chain,
+		Start: s.Start, Count: s.Count, Toolchain: p.guest.Toolchain}
+	if p.cfg.UseCache {
+		path, err := p.cache.Get(key)
+		if err != nil {
+			p.rep.Printf("warning: %v\n", err)
+		}
+		if path != "" {
+			p.hits.Add(1)
+			return path, nil
+		}
+	}
+	if !p.acquire(ctx) {
+		return "", ctx.Err()
+	}
+	defer p.releaseToken()
+	dir := filepath.Join(p.sliceDir(s), "native")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	t0 := time.Now()
+	res, err := p.exec(ctx, p.nativeRunner(), runner.Spec{
+		Wasm: p.guest.Native,
+		Args: NativeArgs(p.cfg.Chain, s),
+		Dir:  dir,
+	}, filepath.Join(dir, "native.log"))
+	p.nativeNanos.Add(int64(time.Since(t0)))
+	if err != nil {
+		return "", err
+	}
+	if res.code != 0 {
+		return "", fmt.Errorf("the native guest exited with %d: %s (log: %s)", res.code, res.lastLine, res.log)
+	}
+	out := filepath.Join(p.runDir, "slices", s.String()+"-native.bin")
+	if err := os.Rename(filepath.Join(dir, reportName), out); err != nil {
+		return "", fmt.Errorf("the native guest left no report: %v (log: %s)", err, res.log)
+	}
+	_ = os.RemoveAll(dir)
+	if !p.cfg.UseCache {
+		return out, nil
+	}
+	cached, err := p.cache.Put(key, out)
+	if err != nil {
+		return "", err
+	}
+	_ = os.Remove(out)
+	return cached, nil
+}
+
+func (p *pass) nativeRunner() runner.Runner {
+	r, _ := runner.New("native", runner.Options{})
+	return r
+}
+
+// execResult is a finished guest process.
+type execResult struct {
+	code     int
+	stdout   []byte
+	lastLine string // the last non-empty line of stderr (or stdout), for one-line errors
+	log      string
+}
+
+// exec runs one guest with its stdout and stderr in a log file (kept only
+// when something went wrong) and its stdout in memory for the summary.
+func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logPath string) (execResult, error) {
+	res := execResult{log: logPath}
+	lf, err := os.Create(logPath)
+	if err != nil {
+		return res, err
+	}
+	defer lf.Close()
+	var stdout, stderr tailBuffer
+	stdout.max, stderr.max = 1<<20, 8<<10
+	spec.Stdout = io.MultiWriter(lf, &stdout)
+	spec.Stderr = io.MultiWriter(lf, &stderr)
+	if spec.Timeout == 0 {
+		spec.Timeout = p.cfg.SliceTimeout
+	}
+	res.code, err = r.Run(ctx, spec)
+	res.stdout = stdout.Bytes()
+	res.lastLine = lastLine(stderr.Bytes())
+	if res.lastLine == "" {
+		res.lastLine = lastLine(res.stdout)
+	}
+	if err != nil && ctx.Err() == nil && res.lastLine != "" {
+		err = fmt.Errorf("%v (last output: %s; log: %s)", err, res.lastLine, logPath)
+	}
+	return res, err
+}
+
+// cellSlice runs slice s on one cell: the runtime, then (for /data) the host
+// re-read, then clean-up.
+func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
+	dir := filepath.Join(p.sliceDir(s), c.dirName())
+	work, data := filepath.Join(dir, "work"), filepath.Join(dir, "data")
+	var err error
+	for _, d := range []string{work, data} {
+		if err == nil {
+			err = os.MkdirAll(d, 0o755)
+		}
+	}
+	if err == nil {
+		err = linkOrCopy(native, filepath.Join(work, "expected.bin"))
+	}
+	if err == nil && p.cfg.Known != "" {
+		err = linkOrCopy(p.cfg.Known, filepath.Join(work, "known.txt"))
+	}
+	if err != nil {
+		c.recordError(s, fmt.Sprintf("preparing %s: %v", dir, err), dir)
+		return
+	}
+	spec := CellSpec(p.guest.Wasm, p.cfg.Chain, s, c.volume, work, data, p.cfg.Known != "")
+	if p.cfg.SliceTimeout == 0 {
+		// Generous: a hung runtime must end as an error, never hang the run.
+		spec.Timeout = 2*time.Minute + time.Duration(s.Count)*20*time.Millisecond
+	}
+	if !p.acquire(ctx) {
+		return
+	}
+	t0 := time.Now()
+	res, runErr := p.exec(ctx, c.r, spec, filepath.Join(dir, "guest.log"))
+	busy := time.Since(t0)
+	p.releaseToken()
+	c.addBusy(busy, 0)
+	if ctx.Err() != nil {
+		return
+	}
+	report := CellReportPath(c.volume, work, data)
+	out := ParseOracleOutput(res.stdout)
+	if runErr != nil {
+		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: %v", c.name(), s.Start, s.End()-1, runErr), dir)
+		return
+	}
+	if _, err := os.Stat(report); err != nil {
+		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest exited with %d and wrote no report: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log), dir)
+		return
+	}
+	diverged := res.code != 0 || out.Divergent > 0
+	if res.code != 0 && out.Divergent == 0 && !out.Parsed {
+		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest exited with %d: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log), dir)
+		return
+	}
+
+	// 5. Host re-read: the files the runtime left on the host, read without it.
+	if c.volume == VolumeData && !diverged {
+		if !p.acquire(ctx) {
+			return
+		}
+		t0 := time.Now()
+		vres, verr := p.exec(ctx, p.nativeRunner(), runner.Spec{
+			Wasm: p.guest.Native,
+			Args: VerifyArgs(native, report),
+		}, filepath.Join(dir, "verify.log"))
+		p.releaseToken()
+		c.addBusy(0, time.Since(t0))
+		if ctx.Err() != nil {
+			return
+		}
+		if verr != nil {
+			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: %v", c.name(), s.Start, s.End()-1, verr), dir)
+			return
+		}
+		vout := ParseVerifyOutput(vres.stdout)
+		c.mu.Lock()
+		c.row.Checked += vout.Checked
+		c.mu.Unlock()
+		if vres.code != 0 {
+			diverged = true
+			out.Divergent += max(vout.Divergent, 1)
+			for sig, n := range vout.Signatures {
+				out.Signatures[sig] += n
+			}
+			if len(vout.Signatures) == 0 {
+				out.Signatures["host re-read: "+vres.lastLine]++
+			}
+		}
+	}
+
+	// Keep the slice's report for the merge; 6. clean up the case trees.
+	kept := filepath.Join(p.runDir, "slices", c.dirName()+"-"+s.String()+".bin")
+	if err := os.Rename(report, kept); err != nil {
+		c.recordError(s, fmt.Sprintf("keeping the report of %s: %v", c.name(), err), dir)
+		return
+	}
+	c.mu.Lock()
+	c.reports[s.Index] = kept
+	c.row.Cases += s.Count
+	c.row.Divergent += out.Divergent
+	for sig := range out.Signatures {
+		c.sigs[sig] = true
+	}
+	keepTrees := p.cfg.Keep
+	if diverged {
+		if c.row.Verdict == VerdictMatch {
+			c.row.Verdict = VerdictDiverged
+		}
+		if c.keptCount < keptFailures {
+			c.keptCount++
+			keepTrees = true
+			if c.row.Kept == "" {
+				c.row.Kept = dir
+			}
+			p.rep.Printf("%-14s %s diverged in cases %d..%d; guest output and case files kept in %s\n", "DIVERGED", c.name(), s.Start, s.End()-1, dir)
+		}
+	}
+	c.mu.Unlock()
+	if !keepTrees {
+		_ = os.RemoveAll(dir)
+	}
+}
+
+func (c *cell) addBusy(run, verify time.Duration) {
+	c.mu.Lock()
+	c.busy += run + verify
+	c.verify += verify
+	c.mu.Unlock()
+}
+
+// recordError marks the cell as failed (not diverged: the run itself broke)
+// and keeps the slice's directory for inspection.
+func (c *cell) recordError(s Slice, msg, dir string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.row.Verdict = VerdictError
+	if c.firstErr == "" {
+		c.firstErr = msg
+	}
+	if c.row.Kept == "" {
+		c.row.Kept = dir
+	}
+}
+
+// removeSliceReports drops the per-slice reports once merged.
+func (p *pass) removeSliceReports() {
+	paths, _ := filepath.Glob(filepath.Join(p.runDir, "slices", "*.bin"))
+	for _, path := range paths {
+		_ = os.Remove(path)
+	}
+}
+
+// linkOrCopy puts a copy of src at dst. A copy, not a hard link: the file
+// given to a runtime must never share bytes with a cache entry.
+func linkOrCopy(src, dst string) error { return CopyFileAtomic(dst, src) }
+
+// tailBuffer keeps the first max bytes written (guest summaries are short;
+// a runaway guest must not fill memory).
+type tailBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.Len(); room > 0 {
+		if len(p) > room {
+			b.Buffer.Write(p[:room])
+		} else {
+			b.Buffer.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+func lastLine(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+// sortedKeys is for stable output of signature sets.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
