@@ -1,12 +1,161 @@
 package main
 
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/wasix"
+	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
+)
+
 // RandomFlags are random mode's own flags (fsx's).
 type RandomFlags struct {
 	ConfigPath  string `short:"f" name:"config" help:"TOML config (flen, nosizechecks, [opsize], [weights])."`
-	LogStart    int64  `short:"b" name:"log-start" default:"0" help:"Start logging at this op number."`
-	Monitor     string `short:"m" name:"monitor" help:"Log every op touching byte range FROM:TO."`
+	LogStart    int64  `short:"b" name:"log-start" default:"0" help:"Print every op from this op number on."`
+	Monitor     string `short:"m" name:"monitor" help:"Print every op touching byte range FROM:TO."`
 	ArtifactDir string `short:"P" name:"artifact-dir" help:"Directory for failure artifacts (default: the file's directory)."`
-	Inject      int64  `name:"inject" default:"0" help:"Op N is applied to the model but not the file: a deliberate failure, for self-tests."`
+	Inject      int64  `name:"inject" default:"0" help:"Op N (or the first op after it that changes the file) is applied to the model but not the file: a deliberate failure, for self-tests."`
+
+	threadsSet bool // -j was given, so 0 is an error rather than "the CPU count"
 }
 
-func runRandom(cli *CLI) error { return usagef("random mode: not implemented yet") }
+// AfterApply notes whether -j was on the command line: kong cannot tell an
+// explicit -j 0 from the default.
+func (r *RandomFlags) AfterApply(kctx *kong.Context) error {
+	for _, tr := range kctx.Path {
+		if tr.Flag != nil && tr.Flag.Name == "threads" {
+			r.threadsSet = true
+		}
+	}
+	return nil
+}
+
+func runRandom(cli *CLI) error {
+	opts, err := randomOptions(cli)
+	if err != nil {
+		return err
+	}
+	res, err := exerciser.Run(context.Background(), opts)
+	if err != nil {
+		return exitError{code: exerciser.ExitCode(err), msg: err.Error()}
+	}
+	if cli.JSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	}
+	if code := res.ExitCode(); code != 0 {
+		return exitError{code: code} // the report is already printed
+	}
+	return nil
+}
+
+// randomOptions turns the command line into exerciser options; every
+// problem is a usage error (exit 2) with one line.
+func randomOptions(cli *CLI) (exerciser.Options, error) {
+	var o exerciser.Options
+	if len(cli.Args) != 1 {
+		return o, usagef("random mode needs exactly one FILE, got %d arguments", len(cli.Args))
+	}
+	o.Path = cli.Args[0]
+	o.Config = exerciser.DefaultConfig()
+	if cli.ConfigPath != "" {
+		c, err := exerciser.LoadConfig(cli.ConfigPath)
+		if err != nil {
+			return o, usageError{err}
+		}
+		o.Config, o.ConfigPath = c, cli.ConfigPath
+	}
+	if cli.NumOps < -1 {
+		return o, usagef("-N must be -1 (unlimited) or more, got %d", cli.NumOps)
+	}
+	o.NumOps = cli.NumOps
+	switch {
+	case cli.threadsSet && cli.Threads < 1:
+		return o, usagef("-j must be at least 1, got %d", cli.Threads)
+	case cli.threadsSet:
+		o.Threads = cli.Threads
+	default:
+		o.Threads = 1
+		if n, ok := wasix.ThreadParallelism(); ok && n > 0 {
+			o.Threads = n
+		}
+	}
+	if cli.Seed != nil {
+		o.Seed = *cli.Seed
+	} else {
+		o.Seed = rand.Uint64N(1 << 32) // short enough to retype
+	}
+	if cli.LogStart < 0 {
+		return o, usagef("-b must not be negative, got %d", cli.LogStart)
+	}
+	o.LogStart = cli.LogStart
+	if cli.Monitor != "" {
+		m, err := parseMonitor(cli.Monitor)
+		if err != nil {
+			return o, err
+		}
+		o.Monitor = m
+	}
+	if cli.Inject < 0 {
+		return o, usagef("--inject must not be negative, got %d", cli.Inject)
+	}
+	o.Inject = cli.Inject
+	o.ArtifactDir = cli.ArtifactDir
+	switch {
+	case cli.Verbose && cli.Quiet:
+		return o, usagef("-v and -q contradict each other")
+	case cli.Verbose:
+		o.Verbosity = 1
+	case cli.Quiet:
+		o.Verbosity = -1
+	}
+	// With --json, stdout carries only the JSON.
+	o.Out = os.Stdout
+	if cli.JSON {
+		o.Out = os.Stderr
+	}
+	o.Color = useColor(o.Out.(*os.File))
+	o.ReplayCmd = "fsx-wasix"
+	if runtime.GOOS != "wasip1" && os.Args[0] != "" {
+		o.ReplayCmd = os.Args[0]
+	}
+	return o, nil
+}
+
+func parseMonitor(s string) ([2]uint64, error) {
+	from, to, ok := strings.Cut(s, ":")
+	if !ok {
+		return [2]uint64{}, usagef("-m wants FROM:TO, got %q", s)
+	}
+	a, err1 := strconv.ParseUint(from, 0, 64)
+	b, err2 := strconv.ParseUint(to, 0, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return [2]uint64{}, usagef("-m wants two non-negative numbers FROM:TO, got %q", s)
+	}
+	if a >= b {
+		return [2]uint64{}, usagef("-m FROM:TO needs FROM < TO, got %q", s)
+	}
+	return [2]uint64{a, b}, nil
+}
+
+// useColor follows https://no-color.org: any NO_COLOR value turns color off;
+// otherwise color only a terminal.
+func useColor(f *os.File) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+

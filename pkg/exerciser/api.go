@@ -5,8 +5,12 @@ package exerciser
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
 	"time"
 )
 
@@ -52,14 +56,31 @@ type Options struct {
 	Verbosity   int       // -1 quiet, 0 normal, 1 verbose
 	Out         io.Writer // the human log; nil = io.Discard
 	ReplayCmd   string    // how to name this program in replay commands; "" = "fsx-wasix"
+	FS          FS        // the files to drive; nil = OSFS (tests wrap it to inject faults)
+	Color       bool      // color the verdicts (the caller checks NO_COLOR and the terminal)
 }
 
 // Result is a whole run's outcome. Verification failures live in the
 // workers' results; Run's error is for set-up problems only.
 type Result struct {
-	Seed    uint64
-	Workers []WorkerResult
-	Elapsed time.Duration
+	Seed      uint64         `json:"seed"`
+	Workers   []WorkerResult `json:"workers"`
+	Elapsed   time.Duration  `json:"elapsed_ns"`
+	TotalOps  uint64         `json:"total_ops"`
+	OpsPerSec float64        `json:"ops_per_sec"`
+}
+
+// OK reports whether every worker passed (a cancelled worker did not fail).
+func (r Result) OK() bool { return r.ExitCode() == 0 }
+
+// ExitCode is the first failing worker's fsx.c code, or 0.
+func (r Result) ExitCode() int {
+	for _, w := range r.Workers {
+		if w.Failure != nil {
+			return w.Failure.Code
+		}
+	}
+	return ExitOK
 }
 
 // WorkerResult is one worker's outcome.
@@ -70,6 +91,8 @@ type WorkerResult struct {
 	OpsDone uint64        `json:"ops_done"`
 	Elapsed time.Duration `json:"elapsed_ns"`
 	Failure *Failure      `json:"failure,omitempty"`
+	// Cancelled is set when ctx stopped the worker before -N ops.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // Failure is a verification failure: what went wrong, where, and how to replay it.
@@ -82,7 +105,171 @@ type Failure struct {
 }
 
 // Run runs the workers and waits for them. Cancelling ctx stops every worker
-// at its next op.
+// at its next op. The error is a *UsageError (bad options or config, exit 2)
+// or a *SetupError (file or directory cannot be created); see ExitCode.
 func Run(ctx context.Context, opts Options) (Result, error) {
-	return Result{}, errors.New("exerciser: not implemented yet")
+	if err := opts.validate(); err != nil {
+		return Result{}, err
+	}
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	sw := &syncWriter{w: out}
+	fs := opts.FS
+	if fs == nil {
+		fs = OSFS{}
+	}
+	if opts.ArtifactDir != "" {
+		if err := os.MkdirAll(opts.ArtifactDir, 0o755); err != nil {
+			return Result{}, &SetupError{ExitArtifactDir, fmt.Errorf("artifact directory: %w", err)}
+		}
+	}
+	// Set every worker up before any starts, so a bad directory fails the
+	// run before it has done anything.
+	workers := make([]*worker, opts.Threads)
+	for i := range workers {
+		k := i + 1
+		path, artDir, artName := opts.Path, filepath.Dir(opts.Path), filepath.Base(opts.Path)
+		if opts.Threads > 1 {
+			dir := filepath.Join(filepath.Dir(opts.Path), "thread-"+strconv.Itoa(k))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				closeAll(workers)
+				return Result{}, &SetupError{ExitOpenFile, fmt.Errorf("worker %d: %w", k, err)}
+			}
+			path, artDir = filepath.Join(dir, artName), dir
+			if opts.ArtifactDir != "" {
+				artName = "thread-" + strconv.Itoa(k) + "." + artName
+			}
+		}
+		if opts.ArtifactDir != "" {
+			artDir = opts.ArtifactDir
+		}
+		f, err := fs.Create(path)
+		if err != nil {
+			closeAll(workers)
+			return Result{}, &SetupError{ExitOpenFile, fmt.Errorf("cannot create %s: %w", path, err)}
+		}
+		w := newWorker(k, opts.Seed+uint64(k-1), path, &opts, fs, sw)
+		w.f, w.artDir, w.artName = f, artDir, artName
+		workers[i] = w
+		if err := w.checkTruncExtend(); err != nil {
+			closeAll(workers)
+			return Result{}, err
+		}
+	}
+
+	if opts.Threads == 1 {
+		workers[0].emit([]byte(fmt.Sprintf("Using seed %d\n", opts.Seed)))
+	} else {
+		fmt.Fprintf(sw, "Using seed %d (worker K uses seed %d+K-1)\n", opts.Seed, opts.Seed)
+		for _, w := range workers {
+			if opts.Verbosity >= 0 {
+				w.emit([]byte(fmt.Sprintf("[%d] worker %d: seed %d, file %s\n", w.id, w.id, w.seed, w.path)))
+			}
+		}
+	}
+	if opts.Inject > 0 && opts.Verbosity >= 0 {
+		fmt.Fprintf(sw, "Injecting a failure at op %d (or the first op after it that changes the file)\n", opts.Inject)
+	}
+
+	start := time.Now()
+	res := Result{Seed: opts.Seed, Workers: make([]WorkerResult, len(workers))}
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res.Workers[i] = w.run(ctx)
+		}()
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	for _, w := range res.Workers {
+		res.TotalOps += w.OpsDone
+	}
+	if s := res.Elapsed.Seconds(); s > 0 {
+		res.OpsPerSec = float64(res.TotalOps) / s
+	}
+	printSummary(sw, &opts, res)
+	return res, nil
+}
+
+func closeAll(ws []*worker) {
+	for _, w := range ws {
+		if w != nil && w.f != nil {
+			w.f.Close()
+		}
+	}
+}
+
+func (o *Options) validate() error {
+	if err := o.Config.Validate(); err != nil {
+		return &UsageError{fmt.Errorf("config: %w", err)}
+	}
+	switch {
+	case o.Path == "":
+		return usagef("no FILE given")
+	case o.Threads < 1:
+		return usagef("threads (-j) must be at least 1, got %d", o.Threads)
+	case o.Threads > maxThreads:
+		return usagef("threads (-j) %d is more than the limit %d", o.Threads, maxThreads)
+	case o.NumOps < -1:
+		return usagef("numops (-N) must be -1 (unlimited) or more, got %d", o.NumOps)
+	case o.Inject < 0:
+		return usagef("--inject must not be negative, got %d", o.Inject)
+	case o.LogStart < 0:
+		return usagef("-b must not be negative, got %d", o.LogStart)
+	case o.Monitor[0] > o.Monitor[1]:
+		return usagef("-m FROM:TO needs FROM <= TO, got %d:%d", o.Monitor[0], o.Monitor[1])
+	}
+	return nil
+}
+
+// checkTruncExtend is fsx.c's check_trunc_hack: a filesystem whose ftruncate
+// cannot extend a file would fail every later check for a boring reason.
+func (w *worker) checkTruncExtend() error {
+	fail := func(what string, err error) error {
+		return &SetupError{ExitTruncExtend, fmt.Errorf("%s: no extend on truncate: %s%s", w.path, what, errSuffix(err))}
+	}
+	if err := w.f.Truncate(100000); err != nil {
+		return fail("ftruncate to 100000 failed", err)
+	}
+	size, err := w.f.Size()
+	if err != nil || size != 100000 {
+		return fail(fmt.Sprintf("size after ftruncate to 100000 is %d", size), err)
+	}
+	if err := w.f.Truncate(0); err != nil {
+		return fail("ftruncate back to 0 failed", err)
+	}
+	return nil
+}
+
+// syncWriter serialises the workers' lines onto Out.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func printSummary(out io.Writer, opts *Options, res Result) {
+	if opts.Verbosity >= 0 && len(res.Workers) > 1 {
+		fmt.Fprintf(out, "%-6s %-20s %10s %10s  %s\n", "worker", "seed", "ops", "time", "result")
+		for _, w := range res.Workers {
+			verdict := "A-OK"
+			switch {
+			case w.Failure != nil:
+				verdict = fmt.Sprintf("FAILED exit %d: %s", w.Failure.Code, w.Failure.Summary)
+			case w.Cancelled:
+				verdict = "cancelled"
+			}
+			fmt.Fprintf(out, "%-6d %-20d %10d %10s  %s\n", w.Worker, w.Seed, w.OpsDone, w.Elapsed.Round(time.Millisecond), verdict)
+		}
+	}
+	fmt.Fprintf(out, "total: %d ops in %s, %.0f ops/s\n", res.TotalOps, res.Elapsed.Round(time.Millisecond), res.OpsPerSec)
 }

@@ -1,0 +1,5 @@
+package exerciser
+
+import "syscall"
+
+func fdatasync(fd int) error { return syscall.Fdatasync(fd) }
