@@ -1,0 +1,6 @@
+package oracle
+
+import "syscall"
+
+// WASI has a capability errno that Linux lacks.
+func init() { errnoMap[syscall.ENOTCAPABLE] = ENOTCAPABLE }
