@@ -3,7 +3,7 @@
 // compiled to wasm) with `wasmer run`'s argument shape:
 //
 //   node run.mjs run [--net] [--volume HOST:GUEST]... [--env K=V]...
-//                    [--timeout-ms N] [--verbose] WASM [-- ARGS...]
+//                    [--timeout-ms N] [--no-warmup] [--verbose] WASM [-- ARGS...]
 //
 // The guest's stdout and stderr stream through as it runs; the exit code is
 // the guest's. 124: --timeout-ms ran out (the guest was killed). 125: this
@@ -19,6 +19,13 @@
 // the guest learns any other way (inside a config file, an HTTP query) are
 // not rewritten. Package `files` at absolute paths were tried: the guest
 // sees them, but its writes there are private to the command and lost.
+//
+// Warm-up (on by default, --no-warmup to see the bug): in a fresh Wasmer
+// instance the first command's first poll_oneoff clock wait often never
+// returns (docs/findings.md, "SDK: first clock wait hangs"); later commands
+// in the same instance are fine. Go guests sleep through poll_oneoff, so
+// before the guest we run WARMUP_WASM — 166 bytes whose _start waits 1 ms in
+// poll_oneoff — with a short timeout, retried until one returns.
 import { Wasmer } from "@wasmer/sdk/node";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -26,6 +33,18 @@ import path from "node:path";
 
 const EXIT_TIMEOUT = 124;
 const EXIT_FAILURE = 125;
+// WARMUP_WASM is this module (encoded by hand; no toolchain needed):
+//   (module
+//     (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+//     (memory (export "memory") 1)
+//     ;; one clock subscription: CLOCK_MONOTONIC, relative timeout 1 ms, precision 1 us
+//     (data (i32.const 0) "\00..." ) ;; id=1 @16, timeout=1000000 @24, precision=1000 @32
+//     (func (export "_start") (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))))
+const WARMUP_WASM = Buffer.from(
+  "AGFzbQEAAAABDAJgBH9/f38Bf2AAAAImARZ3YXNpX3NuYXBzaG90X3ByZXZpZXcxC3BvbGxfb25lb2ZmAAADAgEBBQMBAAEHEwIGX3N0YXJ0AAEGbWVtb3J5AgAKEAEOAEEAQUBBAUGAARAAGgsLNgEAQQALMAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAEBCDwAAAAAA6AMAAAAAAAAAAAAAAAAAAA==",
+  "base64");
+const WARMUP_TRIES = 8;
+const WARMUP_TIMEOUT_MS = 500;
 const COPY_LIMIT = 2 * 1024 * 1024 * 1024; // bytes per run, a guard against mounting $HOME
 
 function die(msg) {
@@ -35,7 +54,7 @@ function die(msg) {
 
 function parseArgs(argv) {
   if (argv[0] !== "run") die("usage: run.mjs run [--net] [--volume HOST:GUEST]... [--env K=V]... [--timeout-ms N] WASM [-- ARGS...]");
-  const o = { net: false, volumes: [], env: {}, timeoutMs: 0, verbose: false, wasm: "", args: [] };
+  const o = { net: false, volumes: [], env: {}, timeoutMs: 0, warmup: true, verbose: false, wasm: "", args: [] };
   let i = 1;
   const value = (flag) => {
     if (i + 1 >= argv.length) die(`${flag} needs a value`);
@@ -45,6 +64,7 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === "--net") o.net = true;
     else if (a === "--verbose") o.verbose = true;
+    else if (a === "--no-warmup") o.warmup = false;
     else if (a === "--volume" || a.startsWith("--volume=")) o.volumes.push(parseVolume(a.includes("=") ? a.slice(9) : value(a)));
     else if (a === "--env" || a.startsWith("--env=")) {
       const kv = a.includes("=") && a.startsWith("--env=") ? a.slice(6) : value(a);
@@ -149,6 +169,19 @@ async function copyOut(sb, v, seen) {
   return { written, removed: gone.length };
 }
 
+// warmUp runs WARMUP_WASM until one run's clock wait returns (see the top).
+async function warmUp(sb, warm, verbose) {
+  const t0 = Date.now();
+  for (let i = 1; i <= WARMUP_TRIES; i++) {
+    const out = await sb.command(warm, []).run({ check: false, timeoutMs: WARMUP_TIMEOUT_MS });
+    if (out.reason !== "timeout") {
+      if (verbose) process.stderr.write(`wasmer-sdk-run: warm-up took ${Date.now() - t0} ms (${i - 1} hung)\n`);
+      return;
+    }
+  }
+  process.stderr.write(`wasmer-sdk-run: warning: the warm-up's 1 ms clock wait hung ${WARMUP_TRIES} times; the guest may hang when it sleeps\n`);
+}
+
 async function pump(stream, out) {
   if (!stream) return;
   for await (const chunk of stream) out.write(chunk);
@@ -160,7 +193,9 @@ async function main() {
   try { bytes = fs.readFileSync(o.wasm); } catch (e) { die(`reading ${o.wasm}: ${e.message}`); }
   const wasmer = new Wasmer({ cache: false });
   const pkg = await wasmer.packages.load(bytes);
-  const sb = await wasmer.sandboxes.create({ packages: [pkg], network: { mode: o.net ? "host" : "disabled" } });
+  const warm = o.warmup ? await wasmer.packages.load(WARMUP_WASM) : null;
+  const sb = await wasmer.sandboxes.create({ packages: warm ? [pkg, warm] : [pkg], network: { mode: o.net ? "host" : "disabled" } });
+  if (warm) await warmUp(sb, warm, o.verbose);
   const budget = { bytes: 0 };
   const copied = [];
   for (const v of o.volumes) copied.push(await copyIn(sb, v, budget));

@@ -1,0 +1,86 @@
+// Command sleephang is the smallest reproduction of the Wasmer SDK's sleep
+// hang (docs/findings.md): a relative clock subscription to poll_oneoff —
+// which is how Go's runtime sleeps, and how its garbage collector's
+// background workers wait — does not return.
+//
+//	sleephang poll rel|abs DURATION [PRECISION]   one raw poll_oneoff clock subscription (precision default 0)
+//	sleephang sleep DURATION N        time.Sleep N times
+//	sleephang alloc N                 N fresh 64 KiB buffers written to /tmp (the GC must run)
+//
+// Each prints one line with how long it took; a hang prints nothing.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 3 {
+		fail("usage: sleephang poll rel|abs DURATION [PRECISION] | sleep DURATION N | alloc N")
+	}
+	t0 := time.Now()
+	switch os.Args[1] {
+	case "poll":
+		d, prec := dur(arg(3)), time.Duration(0)
+		if len(os.Args) > 4 {
+			prec = dur(arg(4))
+		}
+		fmt.Printf("poll %s %v precision %v: ", arg(2), d, prec)
+		errno := pollClock(arg(2) == "abs", d, prec)
+		fmt.Printf("errno=%d took %v\n", errno, time.Since(t0))
+	case "sleep":
+		d, n := dur(arg(2)), num(arg(3))
+		for i := 0; i < n; i++ {
+			time.Sleep(d)
+		}
+		fmt.Printf("sleep %v x%d: took %v\n", d, n, time.Since(t0))
+	case "alloc":
+		n := num(arg(2))
+		f, err := os.Create("/tmp/sleephang-alloc")
+		if err != nil {
+			fail(err.Error())
+		}
+		defer os.Remove(f.Name())
+		for i := 0; i < n; i++ {
+			buf := make([]byte, 64<<10) // fresh each time on purpose: garbage
+			buf[i%len(buf)] = byte(i)
+			if _, err := f.WriteAt(buf, int64(i%16)<<16); err != nil {
+				fail(err.Error())
+			}
+		}
+		fmt.Printf("alloc x%d: took %v\n", n, time.Since(t0))
+	default:
+		fail("unknown mode " + os.Args[1])
+	}
+}
+
+func arg(i int) string {
+	if i >= len(os.Args) {
+		fail("missing argument")
+	}
+	return os.Args[i]
+}
+
+func dur(s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		fail(err.Error())
+	}
+	return d
+}
+
+func num(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		fail(err.Error())
+	}
+	return n
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, "sleephang:", msg)
+	os.Exit(3)
+}
