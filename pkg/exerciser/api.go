@@ -129,34 +129,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	// run before it has done anything.
 	workers := make([]*worker, opts.Threads)
 	for i := range workers {
-		k := i + 1
-		path, artDir, artName := opts.Path, filepath.Dir(opts.Path), filepath.Base(opts.Path)
-		if opts.Threads > 1 {
-			dir := filepath.Join(filepath.Dir(opts.Path), "thread-"+strconv.Itoa(k))
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				closeAll(workers)
-				return Result{}, &SetupError{ExitOpenFile, fmt.Errorf("worker %d: %w", k, err)}
-			}
-			path, artDir = filepath.Join(dir, artName), dir
-			if opts.ArtifactDir != "" {
-				artName = "thread-" + strconv.Itoa(k) + "." + artName
-			}
-		}
-		if opts.ArtifactDir != "" {
-			artDir = opts.ArtifactDir
-		}
-		f, err := fs.Create(path)
+		w, err := setupWorker(i+1, &opts, fs, sw)
 		if err != nil {
-			closeAll(workers)
-			return Result{}, &SetupError{ExitOpenFile, fmt.Errorf("cannot create %s: %w", path, err)}
-		}
-		w := newWorker(k, opts.Seed+uint64(k-1), path, &opts, fs, sw)
-		w.f, w.artDir, w.artName = f, artDir, artName
-		workers[i] = w
-		if err := w.checkTruncExtend(); err != nil {
 			closeAll(workers)
 			return Result{}, err
 		}
+		workers[i] = w
 	}
 
 	if opts.Threads == 1 {
@@ -193,6 +171,36 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	printSummary(sw, &opts, res)
 	return res, nil
+}
+
+// setupWorker creates worker k's directory and file and checks that
+// ftruncate extends it.
+func setupWorker(k int, opts *Options, fs FS, sw *syncWriter) (*worker, error) {
+	path, artDir, artName := opts.Path, filepath.Dir(opts.Path), filepath.Base(opts.Path)
+	if opts.Threads > 1 {
+		dir := filepath.Join(filepath.Dir(opts.Path), "thread-"+strconv.Itoa(k))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, &SetupError{ExitOpenFile, fmt.Errorf("worker %d: %w", k, err)}
+		}
+		path, artDir = filepath.Join(dir, artName), dir
+		if opts.ArtifactDir != "" {
+			artName = "thread-" + strconv.Itoa(k) + "." + artName
+		}
+	}
+	if opts.ArtifactDir != "" {
+		artDir = opts.ArtifactDir
+	}
+	f, err := fs.Create(path)
+	if err != nil {
+		return nil, &SetupError{ExitOpenFile, fmt.Errorf("cannot create %s: %w", path, err)}
+	}
+	w := newWorker(k, opts.Seed+uint64(k-1), path, opts, fs, sw)
+	w.f, w.artDir, w.artName = f, artDir, artName
+	if err := w.checkTruncExtend(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return w, nil
 }
 
 func closeAll(ws []*worker) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -136,9 +137,26 @@ func tomlError(name string, err error) error {
 		if k := de.Key(); len(k) > 0 {
 			key = fmt.Sprintf(" (key %q)", strings.Join(k, "."))
 		}
-		return fmt.Errorf("config %s:%d:%d: %s%s", name, row, col, strings.TrimPrefix(de.Error(), "toml: "), key)
+		return fmt.Errorf("config %s:%d:%d: %s%s", name, row, col, plainTypes(strings.TrimPrefix(de.Error(), "toml: ")), key)
 	}
 	return fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "toml: "))
+}
+
+// goTypeRE matches go-toml's "into struct field pkg.T.F of type uint64",
+// which names our Go types rather than what the user should write.
+var goTypeRE = regexp.MustCompile(`into struct field \S+ of type (\w+)`)
+
+func plainTypes(msg string) string {
+	return goTypeRE.ReplaceAllStringFunc(msg, func(m string) string {
+		switch goTypeRE.FindStringSubmatch(m)[1] {
+		case "bool":
+			return "where true or false is expected"
+		case "float64":
+			return "where a number is expected"
+		default:
+			return "where a whole number >= 0 is expected"
+		}
+	})
 }
 
 // Validate applies fsx-rs's rules plus our size limits. OpSize.Align 0 means
