@@ -1,11 +1,10 @@
 package pipeline
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -90,25 +89,49 @@ func VerifyArgs(native, report string) []string {
 
 // OracleOutput is what a guest's output says about its slice.
 type OracleOutput struct {
-	Parsed     bool // the guest printed its summary
-	Cases      int64
-	Divergent  int64
-	Checked    int64 // host re-read: file snapshots checked
-	Signatures map[string]int64
+	Parsed     bool // the guest printed its comparison summary
+	Compared   int64
+	Divergent  int64 // including suppressed
+	Suppressed int64
+	Checked    int64            // host re-read: file snapshots checked
+	Signatures map[string]int64 // divergence groups: signature → cases
 }
 
-// ParseOracleOutput reads a comparing guest's summary.
-func ParseOracleOutput(stdout []byte) OracleOutput {
+var (
+	// "compared 5832 cases: 12 divergent (3 suppressed as known)" (pkg/oracle Comparer.WriteReport)
+	reCompared = regexp.MustCompile(`(?m)^compared (\d+) cases: (\d+) divergent(?: \((\d+) suppressed)?`)
+	// "       12  write(32_bytes) on A: ok(32) -> EBADF  (e.g. case 77)"
+	reGroup = regexp.MustCompile(`(?m)^\s+(\d+)  (.+?)  \(e\.g\. case \d+\)`)
+	// "checked 11664 file snapshots"
+	reChecked = regexp.MustCompile(`(?m)checked (\d+) file snapshots`)
+)
+
+// ParseOracleOutput reads a comparing guest's (or the host re-read's)
+// summary, in the words of pkg/oracle's divergence report.
+func ParseOracleOutput(out []byte) OracleOutput {
 	o := OracleOutput{Signatures: map[string]int64{}}
-	sc := bufio.NewScanner(bytes.NewReader(stdout))
-	for sc.Scan() {
-		_ = strings.TrimSpace(sc.Text())
+	if m := reCompared.FindSubmatch(out); m != nil {
+		o.Parsed = true
+		o.Compared = atoi(m[1])
+		o.Divergent = atoi(m[2])
+		if len(m[3]) > 0 {
+			o.Suppressed = atoi(m[3])
+		}
+	}
+	for _, m := range reGroup.FindAllSubmatch(out, -1) {
+		o.Signatures[strings.TrimSpace(string(m[2]))] += atoi(m[1])
+	}
+	if m := reChecked.FindSubmatch(out); m != nil {
+		o.Parsed = true
+		o.Checked = atoi(m[1])
 	}
 	return o
 }
 
-// ParseVerifyOutput reads the host re-read's summary.
-func ParseVerifyOutput(stdout []byte) OracleOutput { return ParseOracleOutput(stdout) }
+func atoi(b []byte) int64 {
+	n, _ := strconv.ParseInt(string(b), 10, 64)
+	return n
+}
 
 // MergeReports joins slice reports in case order (see transcript.Merge).
 func MergeReports(dst string, srcs []string) error { return transcript.Merge(dst, srcs) }

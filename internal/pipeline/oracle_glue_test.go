@@ -88,3 +88,27 @@ func TestNativeArgsAreTheSeedsNativeCommand(t *testing.T) {
 		t.Errorf("verify argv %q", got)
 	}
 }
+
+func TestParseOracleOutput(t *testing.T) {
+	t.Parallel()
+	// The shape of pkg/oracle's Comparer.WriteReport.
+	out := []byte(`oracle: 5832 cases
+compared 5832 cases: 14 divergent (4 suppressed as known)
+first 10 divergent cases:
+case 77 ...  signature: x
+divergences by signature (2 distinct):
+        10  write(32_bytes) on A: ok(32) -> EBADF  (e.g. case 77)
+         4  snapshot B: len 32 -> len 0  (e.g. case 80)  [suppressed: known]
+checked 11664 file snapshots
+`)
+	o := ParseOracleOutput(out)
+	if !o.Parsed || o.Compared != 5832 || o.Divergent != 14 || o.Suppressed != 4 || o.Checked != 11664 {
+		t.Fatalf("ParseOracleOutput = %+v", o)
+	}
+	if len(o.Signatures) != 2 || o.Signatures["write(32_bytes) on A: ok(32) -> EBADF"] != 10 || o.Signatures["snapshot B: len 32 -> len 0"] != 4 {
+		t.Fatalf("signatures = %v", o.Signatures)
+	}
+	if o := ParseOracleOutput([]byte("panic: boom\n")); o.Parsed {
+		t.Fatalf("a crash parsed as a summary: %+v", o)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -443,7 +442,7 @@ func (p *pass) nativeRunner() runner.Runner {
 // execResult is a finished guest process.
 type execResult struct {
 	code     int
-	stdout   []byte
+	stdout   []byte // stdout and stderr, interleaved
 	lastLine string // the last non-empty line of stderr (or stdout), for one-line errors
 	log      string
 }
@@ -457,15 +456,18 @@ func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logP
 		return res, err
 	}
 	defer lf.Close()
-	var stdout, stderr tailBuffer
-	stdout.max, stderr.max = 1<<20, 8<<10
-	spec.Stdout = io.MultiWriter(lf, &stdout)
-	spec.Stderr = io.MultiWriter(lf, &stderr)
+	// Output is kept in memory too: stdout and stderr together (the guest's
+	// summary may be on either), capped so a runaway guest cannot fill memory.
+	var all, stderr tailBuffer
+	all.max, stderr.max = 1<<20, 8<<10
+	var mu sync.Mutex
+	spec.Stdout = io.MultiWriter(lf, lockedWriter{&mu, &all})
+	spec.Stderr = io.MultiWriter(lf, lockedWriter{&mu, &all}, &stderr)
 	if spec.Timeout == 0 {
 		spec.Timeout = p.cfg.SliceTimeout
 	}
 	res.code, err = r.Run(ctx, spec)
-	res.stdout = stdout.Bytes()
+	res.stdout = all.Bytes()
 	res.lastLine = lastLine(stderr.Bytes())
 	if res.lastLine == "" {
 		res.lastLine = lastLine(res.stdout)
@@ -523,13 +525,17 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest exited with %d and wrote no report: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log), dir)
 		return
 	}
-	diverged := res.code != 0 || out.Divergent > 0
-	if res.code != 0 && out.Divergent == 0 && !out.Parsed {
+	// A guest exits non-zero on an unsuppressed divergence; any other
+	// non-zero end (no summary, or a summary without such a divergence)
+	// means the run itself broke.
+	diverged := res.code != 0
+	if res.code != 0 && (!out.Parsed || out.Divergent <= out.Suppressed) {
 		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest exited with %d: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log), dir)
 		return
 	}
 
-	// 5. Host re-read: the files the runtime left on the host, read without it.
+	// 5. Host re-read: the files the runtime left on the host, read without
+	// it. Skipped when the runtime already diverged: its files are kept.
 	if c.volume == VolumeData && !diverged {
 		if !p.acquire(ctx) {
 			return
@@ -548,18 +554,20 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: %v", c.name(), s.Start, s.End()-1, verr), dir)
 			return
 		}
-		vout := ParseVerifyOutput(vres.stdout)
+		vout := ParseOracleOutput(vres.stdout)
+		if vres.code != 0 && (!vout.Parsed || vout.Divergent <= vout.Suppressed) {
+			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: exited with %d: %s (log: %s)", c.name(), s.Start, s.End()-1, vres.code, vres.lastLine, vres.log), dir)
+			return
+		}
 		c.mu.Lock()
 		c.row.Checked += vout.Checked
 		c.mu.Unlock()
 		if vres.code != 0 {
 			diverged = true
-			out.Divergent += max(vout.Divergent, 1)
+			out.Divergent += vout.Divergent
+			out.Suppressed += vout.Suppressed
 			for sig, n := range vout.Signatures {
-				out.Signatures[sig] += n
-			}
-			if len(vout.Signatures) == 0 {
-				out.Signatures["host re-read: "+vres.lastLine]++
+				out.Signatures["host re-read: "+sig] += n
 			}
 		}
 	}
@@ -574,6 +582,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 	c.reports[s.Index] = kept
 	c.row.Cases += s.Count
 	c.row.Divergent += out.Divergent
+	c.row.Suppressed += out.Suppressed
 	for sig := range out.Signatures {
 		c.sigs[sig] = true
 	}
@@ -630,6 +639,17 @@ func (p *pass) removeSliceReports() {
 // given to a runtime must never share bytes with a cache entry.
 func linkOrCopy(src, dst string) error { return CopyFileAtomic(dst, src) }
 
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // tailBuffer keeps the first max bytes written (guest summaries are short;
 // a runaway guest must not fill memory).
 type tailBuffer struct {
@@ -656,14 +676,4 @@ func lastLine(b []byte) string {
 		}
 	}
 	return ""
-}
-
-// sortedKeys is for stable output of signature sets.
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -33,7 +33,8 @@ type Row struct {
 	Volume     string        `json:"volume"`  // "/tmp" or "/data"
 	Backing    string        `json:"backing"` // see Backing*
 	Cases      int64         `json:"cases"`
-	Divergent  int64         `json:"divergent"`
+	Divergent  int64         `json:"divergent"`  // including suppressed
+	Suppressed int64         `json:"suppressed"` // known signatures (--known), reported, not failed
 	Signatures int           `json:"signatures"`
 	Checked    int64         `json:"files_checked,omitempty"` // host re-read snapshots
 	Time       time.Duration `json:"-"`
@@ -96,6 +97,9 @@ func (s *Summary) WriteTable(w io.Writer) {
 	}
 	tw.Flush()
 	for _, r := range s.Rows {
+		if r.Suppressed > 0 {
+			fmt.Fprintf(w, "  %s: %d divergent case(s) suppressed as known (--known)\n", r.Name(), r.Suppressed)
+		}
 		if r.Note != "" {
 			fmt.Fprintf(w, "  %s: %s\n", r.Name(), r.Note)
 		}
