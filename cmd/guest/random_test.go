@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
+)
+
+const seedConfig = "testdata/fsx-10mb.toml"
+
+// guest runs the native guest and returns stdout, stderr and the exit code.
+func guest(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(testutil.GuestNative(t), args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	code := 0
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running the guest: %v", err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestRandomSeedConfigPasses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		seed    string
+		threads []string // as typed
+		n       int
+	}{
+		{"1", []string{"-j", "2"}, 300},
+		{"2", []string{"-j3"}, 200},
+		{"77", []string{"--threads=4"}, 120},
+		{"5", []string{"-j", "1"}, 400},
+	}
+	for _, tt := range tests {
+		t.Run("seed"+tt.seed, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			args := append([]string{"-f", seedConfig, "-N", strconv.Itoa(tt.n), "-S", tt.seed}, tt.threads...)
+			stdout, stderr, code := guest(t, append(args, filepath.Join(dir, "fsxfile"))...)
+			if code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			j, _ := strconv.Atoi(strings.TrimLeft(strings.Join(tt.threads, ""), "-j-threads="))
+			if !strings.Contains(stdout, "Using seed "+tt.seed) {
+				t.Fatalf("no 'Using seed %s':\n%s", tt.seed, stdout)
+			}
+			if got := strings.Count(stdout, "All operations completed A-OK!"); got != j {
+				t.Fatalf("%d A-OK lines, want %d:\n%s", got, j, stdout)
+			}
+			if j > 1 {
+				for k := 1; k <= j; k++ {
+					if _, err := os.Stat(filepath.Join(dir, "thread-"+strconv.Itoa(k), "fsxfile")); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+var replayRE = regexp.MustCompile(`Replay this worker alone \(expect exit code (\d+) at op (\d+)\):\n  (.*)\n`)
+
+// --inject fails with the report, the artifacts and an fsx exit code, and
+// the replay command it prints fails the same way at the same op.
+func TestRandomInjectAndReplay(t *testing.T) {
+	t.Parallel()
+	for _, seed := range []string{"9", "31"} {
+		t.Run("seed"+seed, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			stdout, stderr, code := guest(t, "-f", seedConfig, "-N", "500", "-S", seed, "-j", "2", "--inject", "40", filepath.Join(dir, "fsxfile"))
+			if code != exerciser.ExitMiscompare && code != exerciser.ExitSize && code != exerciser.ExitRead {
+				t.Fatalf("exit %d, want 110, 120 or 141\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			for _, want := range []string{"LOG DUMP", "Using seed", "INJECTED", ".fsxgood", ".fsxops"} {
+				if !strings.Contains(stdout, want) {
+					t.Fatalf("report lacks %q:\n%s", want, stdout)
+				}
+			}
+			m := replayRE.FindStringSubmatch(stdout)
+			if m == nil {
+				t.Fatalf("no replay command:\n%s", stdout)
+			}
+			wantCode, wantOp, cmdline := m[1], m[2], strings.Fields(m[3])
+			if wantCode != strconv.Itoa(code) && !strings.Contains(stdout, "FAILED exit "+wantCode) {
+				t.Fatalf("replay expects exit %s, run exited %d", wantCode, code)
+			}
+			worker := filepath.Base(filepath.Dir(cmdline[len(cmdline)-1])) // thread-K
+			for _, ext := range []string{".fsxgood", ".fsxlog", ".fsxops"} {
+				if _, err := os.Stat(filepath.Join(dir, worker, "fsxfile"+ext)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !strings.Contains(m[3], "-j 1") || !strings.Contains(m[3], "--inject 40") || !strings.Contains(m[3], "-f "+seedConfig) {
+				t.Fatalf("replay command incomplete: %s", m[3])
+			}
+			rout, rerr, rcode := guest(t, cmdline[1:]...)
+			if strconv.Itoa(rcode) != wantCode {
+				t.Fatalf("replay exit %d, want %s\nstdout:\n%s\nstderr:\n%s", rcode, wantCode, rout, rerr)
+			}
+			if !strings.Contains(rout, "at op "+wantOp+":") {
+				t.Fatalf("replay did not fail at op %s:\n%s", wantOp, rout)
+			}
+		})
+	}
+}
+
+func TestRandomJSON(t *testing.T) {
+	t.Parallel()
+	stdout, stderr, code := guest(t, "--json", "-f", seedConfig, "-N", "50", "-S", "3", "-j", "2", filepath.Join(t.TempDir(), "f"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res exerciser.Result
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("stdout is not the JSON result: %v\n%s", err, stdout)
+	}
+	if len(res.Workers) != 2 || res.TotalOps != 100 || res.Seed != 3 || !strings.Contains(stderr, "Using seed 3") {
+		t.Fatalf("result %+v, stderr %s", res, stderr)
+	}
+}
+
+// Bad input: one line on stderr naming the problem, the documented exit
+// code, never a panic.
+func TestRandomBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(plain, nil, 0o644)
+	os.WriteFile(bad, []byte("flen = 4096\nflen_typo = 3\n"), 0o644)
+	file := filepath.Join(dir, "f")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"explicit -j 0", []string{"-j", "0", file}, 2, "-j must be at least 1"},
+		{"attached -j0", []string{"-j0", file}, 2, "-j must be at least 1"},
+		{"negative -j", []string{"-j", "-3", file}, 2, "--threads"},
+		{"negative --threads=", []string{"--threads=-3", file}, 2, "-j must be at least 1"},
+		{"negative -N", []string{"-N", "-5", file}, 2, "--numops"},
+		{"negative --numops=", []string{"--numops=-5", file}, 2, "-N must be -1 (unlimited) or more"},
+		{"negative -S", []string{"-S", "-1", file}, 2, "-1"},
+		{"negative -b", []string{"-b", "-1", file}, 2, "--log-start"},
+		{"negative --log-start=", []string{"--log-start=-1", file}, 2, "-b must not be negative"},
+		{"negative --inject", []string{"--inject", "-1", file}, 2, "--inject"},
+		{"missing config", []string{"-f", filepath.Join(dir, "nope.toml"), file}, 2, "nope.toml"},
+		{"unknown config key", []string{"-f", bad, file}, 2, `bad.toml:2:1: unknown key "flen_typo"`},
+		{"no FILE", []string{"-N", "1"}, 2, "FILE"},
+		{"two FILEs", []string{"a", "b"}, 2, "FILE"},
+		{"-v and -q", []string{"-v", "-q", file}, 2, "-v and -q"},
+		{"bad -m", []string{"-m", "5", file}, 2, "FROM:TO"},
+		{"reversed -m", []string{"-m", "9:3", file}, 2, "FROM < TO"},
+		{"FILE dir cannot be created", []string{"-N", "1", filepath.Join(plain, "sub", "f")}, exerciser.ExitOpenFile, plain},
+		{"-P cannot be created", []string{"-N", "1", "-P", filepath.Join(plain, "art"), file}, exerciser.ExitArtifactDir, "artifact directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code := guest(t, tt.args...)
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if code != tt.code || !strings.Contains(stderr, tt.want) || len(lines) != 1 || strings.Contains(stderr, "goroutine") {
+				t.Fatalf("exit %d (want %d), stderr must be one line containing %q:\n%s", code, tt.code, tt.want, stderr)
+			}
+		})
+	}
+}
