@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -140,4 +141,47 @@ func MergeReports(dst string, srcs []string) error { return transcript.Merge(dst
 func ValidateReport(path string) error {
 	_, err := transcript.Verify(path)
 	return err
+}
+
+// Canonical root and output recorded in native slice reports. The guest
+// records the absolute paths it was given, which differ between slices, runs
+// and machines; native case trees are never re-read, so the orchestrator
+// replaces them with these fixed names before caching. Then a slice from the
+// cache, a slice made now and a shard made elsewhere merge byte-identically.
+const (
+	nativeRoot   = "fsx-oracle-native"
+	nativeOutput = "fsx-oracle-native/report.bin"
+)
+
+// CanonicalizeNative rewrites the native report at path (atomically) with
+// the canonical root and output in its header, records unchanged.
+func CanonicalizeNative(path string) error {
+	r, err := transcript.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h := r.Header()
+	if h.Root == nativeRoot && h.Output == nativeOutput {
+		return nil
+	}
+	h.Root, h.Output = nativeRoot, nativeOutput
+	w, err := transcript.Create(path, h)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
+	return w.Close()
 }

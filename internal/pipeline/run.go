@@ -422,6 +422,9 @@ func (p *pass) native(ctx context.Context, s Slice) (string, error) {
 	if err := os.Rename(filepath.Join(dir, reportName), out); err != nil {
 		return "", fmt.Errorf("the native guest left no report: %v (log: %s)", err, res.log)
 	}
+	if err := CanonicalizeNative(out); err != nil {
+		return "", err
+	}
 	_ = os.RemoveAll(dir)
 	if !p.cfg.UseCache {
 		return out, nil
@@ -500,6 +503,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		return
 	}
 	spec := CellSpec(p.guest.Wasm, p.cfg.Chain, s, c.volume, work, data, p.cfg.Known != "")
+	spec.Env = append(spec.Env, "FSX_RUNTIME="+c.choice.Name) // recorded in the report's header
 	if p.cfg.SliceTimeout == 0 {
 		// Generous: a hung runtime must end as an error, never hang the run.
 		spec.Timeout = 2*time.Minute + time.Duration(s.Count)*20*time.Millisecond
