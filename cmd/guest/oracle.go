@@ -1,14 +1,235 @@
 package main
 
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
+)
+
 // OracleFlags are oracle mode's own flags.
 type OracleFlags struct {
-	Oracle            bool   `name:"oracle" help:"Oracle mode: run every command sequence of length -N."`
-	OracleOutput      string `name:"oracle-output" help:"Write the transcript here."`
-	OracleExpected    string `name:"oracle-expected" help:"Compare against this transcript while running."`
+	Oracle            bool   `name:"oracle" help:"Oracle mode: run every command sequence of length -N (1..8) in case directories under FILE."`
+	OracleOutput      string `name:"oracle-output" help:"Write the transcript here (replaced only by a whole report)."`
+	OracleExpected    string `name:"oracle-expected" help:"Compare against this transcript while running; exit 1 on any unsuppressed divergence."`
 	OracleVerifyFiles bool   `name:"oracle-verify-files" help:"Compare NATIVE_REPORT and WASIX_REPORT and re-read the case files from the host."`
 	OracleCatalog     bool   `name:"oracle-catalog" help:"Print the expanded catalog and exit."`
+	OracleKeepFiles   bool   `name:"oracle-keep-files" help:"Keep every case's files in FILE/case-NNNNNNN/ (implied by --oracle-expected with --oracle-output: that is the run --oracle-verify-files re-reads)."`
+	OracleKnown       string `name:"oracle-known" help:"File of known divergence signatures (one per line) to report as suppressed."`
+	OracleHostRoot    string `name:"oracle-host-root" help:"--oracle-verify-files: host directory of the runtime's case root (default: derived from where the report was written and is read)."`
+	CaseStart         int64  `name:"case-start" default:"0" help:"Oracle: first case index to run."`
+	CaseCount         int64  `name:"case-count" default:"-1" help:"Oracle: number of cases to run (default: to the last case)."`
 }
 
-func runOracle(cli *CLI) error            { return usagef("oracle mode: not implemented yet") }
-func runOracleVerifyFiles(cli *CLI) error { return usagef("oracle verify: not implemented yet") }
-func printOracleCatalog(cli *CLI) error   { return usagef("oracle catalog: not implemented yet") }
+// exitDivergent is oracle mode's exit code when the runtime answered
+// differently from the expected report.
+const exitDivergent = 1
+
+// oracleSummary is the --json form of a run's summary.
+type oracleSummary struct {
+	Mode        string              `json:"mode"`
+	Chain       int                 `json:"chain"`
+	CatalogHash string              `json:"catalog_hash"`
+	TotalCases  int64               `json:"total_cases"`
+	CaseStart   int64               `json:"case_start"`
+	CaseCount   int64               `json:"case_count"`
+	Root        string              `json:"root,omitempty"`
+	Output      string              `json:"output,omitempty"`
+	Platform    string              `json:"platform"`
+	Runtime     string              `json:"runtime"`
+	Seconds     float64             `json:"seconds,omitempty"`
+	CasesPerSec float64             `json:"cases_per_second,omitempty"`
+	ReportBytes int64               `json:"report_bytes,omitempty"`
+	Compared    int64               `json:"compared"`
+	Divergent   int64               `json:"divergent"`
+	Suppressed  int64               `json:"suppressed"`
+	HostFiles   int64               `json:"host_file_snapshots,omitempty"`
+	Groups      []oracle.Group      `json:"groups,omitempty"`
+	First       []oracle.Divergence `json:"first,omitempty"`
+	OK          bool                `json:"ok"`
+}
+
+func oracleChain(cli *CLI) (int, int64, error) {
+	switch {
+	case cli.NumOps == -1:
+		return 0, 0, usagef("oracle mode needs -N, the command sequence length (1..%d)", oracle.MaxChain)
+	case cli.NumOps < 1 || cli.NumOps > oracle.MaxChain:
+		return 0, 0, usagef("-N %d: the oracle's chain length must be 1..%d", cli.NumOps, oracle.MaxChain)
+	}
+	L := int(cli.NumOps)
+	total, err := oracle.CaseCount(L)
+	if err != nil {
+		return 0, 0, usagef("%v", err)
+	}
+	return L, total, nil
+}
+
+func readKnown(cli *CLI) (map[string]bool, error) {
+	if cli.OracleKnown == "" {
+		return nil, nil
+	}
+	k, err := oracle.ReadKnown(cli.OracleKnown)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return k, nil
+}
+
+func runOracle(cli *CLI) error {
+	L, total, err := oracleChain(cli)
+	if err != nil {
+		return err
+	}
+	if len(cli.Args) != 1 {
+		return usagef("oracle mode takes one root directory (e.g. /tmp/fsx-oracle-native), got %d arguments", len(cli.Args))
+	}
+	start, count := cli.CaseStart, cli.CaseCount
+	if count == -1 {
+		count = total - start
+	}
+	if start < 0 || start >= total || count < 1 || count > total-start {
+		return usagef("--case-start %d --case-count %d: chain %d has cases 0..%d", cli.CaseStart, cli.CaseCount, L, total-1)
+	}
+	known, err := readKnown(cli)
+	if err != nil {
+		return err
+	}
+	lanes := cli.Threads
+	if lanes <= 0 {
+		lanes = runtime.NumCPU()
+	}
+	opts := oracle.Options{
+		Config: oracle.Config{
+			Chain: L, Start: start, Count: count, Root: cli.Args[0], Lanes: lanes,
+			KeepFiles: cli.OracleKeepFiles || cli.OracleOutput != "" && cli.OracleExpected != "",
+		},
+		Output: cli.OracleOutput, Expected: cli.OracleExpected, Known: known,
+	}
+	if err := oracle.CheckRoot(opts.Root); err != nil {
+		return usagef("%v", err)
+	}
+	if !cli.Quiet && !cli.JSON {
+		fmt.Printf("oracle: chain %d: %d cases in all (%d catalog entries, catalog %s); running cases %d..%d in %s with %d lane(s) of 2 workers\n",
+			L, total, len(oracle.Catalog), oracle.CatalogHash, start, start+count-1, opts.Root, lanes)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := oracle.Execute(ctx, opts)
+	var ie *oracle.InputError
+	if errors.As(err, &ie) {
+		return usagef("%v", ie.Err)
+	}
+	if err != nil {
+		return err
+	}
+	sum := oracleSummary{
+		Mode: "oracle", Chain: L, CatalogHash: oracle.CatalogHash, TotalCases: total, CaseStart: start, CaseCount: count,
+		Root: res.Header.Root, Output: res.Header.Output, Platform: res.Header.Platform, Runtime: res.Header.Runtime,
+		Seconds: res.Elapsed.Seconds(), OK: true,
+	}
+	if s := res.Elapsed.Seconds(); s > 0 {
+		sum.CasesPerSec = float64(count) / s
+	}
+	if cli.OracleOutput != "" {
+		if st, err := os.Stat(cli.OracleOutput); err == nil {
+			sum.ReportBytes = st.Size()
+		}
+	}
+	if !cli.Quiet && !cli.JSON {
+		fmt.Printf("oracle: ran %d cases in %.2fs (%.0f cases/s)\n", count, sum.Seconds, sum.CasesPerSec)
+		if cli.OracleOutput != "" {
+			fmt.Printf("oracle: report %s: %d bytes (%.2f bytes/case)%s\n", cli.OracleOutput, sum.ReportBytes, float64(sum.ReportBytes)/float64(count),
+				map[bool]string{true: ", case files kept", false: ""}[opts.KeepFiles])
+		}
+	}
+	if c := res.Comparer; c != nil {
+		fillCompare(&sum, c)
+		if !cli.JSON && (!cli.Quiet || c.Failed()) {
+			c.WriteReport(os.Stdout)
+		}
+	}
+	if cli.JSON {
+		printJSON(sum)
+	}
+	if !sum.OK {
+		return exitError{code: exitDivergent, msg: fmt.Sprintf("oracle: %d divergent cases (%d suppressed as known)", sum.Divergent, sum.Suppressed)}
+	}
+	return nil
+}
+
+func fillCompare(sum *oracleSummary, c *oracle.Comparer) {
+	sum.Compared, sum.Divergent, sum.Suppressed, sum.HostFiles = c.Compared, c.Divergent, c.Suppressed, c.HostFiles
+	sum.Groups, sum.First, sum.OK = c.Groups(), c.Shown(), !c.Failed()
+}
+
+func printJSON(v any) {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func runOracleVerifyFiles(cli *CLI) error {
+	if len(cli.Args) != 2 {
+		return usagef("--oracle-verify-files takes NATIVE_REPORT WASIX_REPORT, got %d arguments", len(cli.Args))
+	}
+	known, err := readKnown(cli)
+	if err != nil {
+		return err
+	}
+	c, err := oracle.VerifyFiles(cli.Args[0], cli.Args[1], cli.OracleHostRoot, known)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	sum := oracleSummary{Mode: "oracle-verify-files", Chain: c.Chain, CatalogHash: oracle.CatalogHash, Platform: oracle.Platform(), Runtime: oracle.RuntimeName()}
+	fillCompare(&sum, c)
+	if cli.JSON {
+		printJSON(sum)
+	} else {
+		if !cli.Quiet || c.Failed() {
+			c.WriteReport(os.Stdout)
+		}
+		fmt.Printf("checked %d file snapshots\n", c.HostFiles)
+	}
+	if !sum.OK {
+		return exitError{code: exitDivergent, msg: fmt.Sprintf("oracle verify: %d divergent cases (%d suppressed as known)", sum.Divergent, sum.Suppressed)}
+	}
+	return nil
+}
+
+func printOracleCatalog(cli *CLI) error {
+	if cli.JSON {
+		type entry struct {
+			Index   int    `json:"index"`
+			Command string `json:"command"`
+			Handle  int    `json:"handle"`
+			File    string `json:"file,omitempty"`
+		}
+		out := struct {
+			Hash    string  `json:"catalog_hash"`
+			Entries []entry `json:"entries"`
+		}{Hash: oracle.CatalogHash}
+		for i, e := range oracle.Catalog {
+			en := entry{Index: i, Command: e.Command().Name, Handle: int(e.Handle)}
+			if e.File >= 0 {
+				en.File = oracle.Files[e.File]
+			}
+			out.Entries = append(out.Entries, en)
+		}
+		printJSON(out)
+		return nil
+	}
+	fmt.Printf("# fsx-wasix oracle catalog %s: %d commands expanded to %d entries\n", oracle.CatalogHash, len(oracle.Commands), len(oracle.Catalog))
+	for L := 1; L <= 3; L++ {
+		n, _ := oracle.CaseCount(L)
+		fmt.Printf("# chain %d: %d cases\n", L, n)
+	}
+	for i, e := range oracle.Catalog {
+		fmt.Printf("%3d  %s\n", i, e)
+	}
+	return nil
+}

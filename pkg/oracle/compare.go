@@ -1,0 +1,312 @@
+package oracle
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// MaxShown is how many divergent cases a report spells out as programs.
+const MaxShown = 20
+
+// Comparer compares the records of a run with the expected ones, case by
+// case, and groups the divergences by signature: which command (or file
+// snapshot) first answered differently and how. Ten thousand divergent
+// cases then read as a handful of distinct bugs.
+type Comparer struct {
+	Chain int
+	// Known signatures are runtime bugs already filed: their cases are
+	// counted and reported as suppressed, never hidden.
+	Known map[string]bool
+
+	Compared   int64
+	Divergent  int64 // including suppressed
+	Suppressed int64
+	HostFiles  int64 // file snapshots checked against the host (verify-files)
+
+	groups map[string]*Group
+	shown  []Divergence
+	c      Case
+}
+
+// Group is all divergent cases with one signature.
+type Group struct {
+	Signature  string `json:"signature"`
+	Count      int64  `json:"count"`
+	Suppressed bool   `json:"suppressed"`
+	Example    int64  `json:"example_case"`
+}
+
+// Divergence is one divergent case spelled out.
+type Divergence struct {
+	Index      int64  `json:"case"`
+	Signature  string `json:"signature"`
+	Suppressed bool   `json:"suppressed"`
+	Program    string `json:"program"`
+}
+
+// NewComparer compares records of chain length chain.
+func NewComparer(chain int, known map[string]bool) *Comparer {
+	return &Comparer{Chain: chain, Known: known, groups: map[string]*Group{}}
+}
+
+// Failed reports an unsuppressed divergence.
+func (c *Comparer) Failed() bool { return c.Divergent > c.Suppressed }
+
+// Compare compares one case's records and reports whether they are equal.
+func (c *Comparer) Compare(index int64, exp, got []byte) bool {
+	c.Compared++
+	if bytes.Equal(exp, got) {
+		return true
+	}
+	c.Case(index, exp, got)
+	return false
+}
+
+// Case records a divergent case (records differ, or a host re-read
+// disagreed). host, when not nil, holds host snapshots of A and B that
+// replace got's for the comparison (verify-files).
+func (c *Comparer) Case(index int64, exp, got []byte, host ...*Outcome) {
+	c.c.Decode(c.Chain, index)
+	eo, err1 := DecodeRecord(exp)
+	go_, err2 := DecodeRecord(got)
+	var sig, prog string
+	if err1 != nil || err2 != nil || len(eo) != c.Chain+len(Files) || len(go_) != len(eo) {
+		sig = "undecodable record"
+		prog = fmt.Sprintf("case %d: expected record %x (%v), got %x (%v)\n", index, exp, err1, got, err2)
+	} else {
+		if len(host) > 0 {
+			sig, prog = c.explainHost(index, eo, go_, host)
+		} else {
+			sig, prog = c.explain(index, eo, go_, "expected", "got")
+		}
+	}
+	c.add(index, sig, prog)
+}
+
+func (c *Comparer) add(index int64, sig, prog string) {
+	c.Divergent++
+	known := c.Known[sig]
+	if known {
+		c.Suppressed++
+	}
+	g := c.groups[sig]
+	if g == nil {
+		g = &Group{Signature: sig, Suppressed: known, Example: index}
+		c.groups[sig] = g
+	}
+	g.Count++
+	if len(c.shown) < MaxShown && !known {
+		c.shown = append(c.shown, Divergence{Index: index, Signature: sig, Suppressed: known, Program: prog})
+	}
+}
+
+// explain spells case index as a program with the expected and actual
+// outcomes and returns the signature of its first divergence.
+func (c *Comparer) explain(index int64, eo, gotO []Outcome, expWord, gotWord string) (sig, prog string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "case %d  (sequence %d, assignment %d)\n", index, c.c.Sequence, c.c.Assignment)
+	hfile := [Handles]int8{-1, -1}
+	for i, st := range c.c.Steps {
+		e := st.Entry
+		cmd := e.Command()
+		file := e.File
+		hs := "-"
+		if e.Handle >= 0 {
+			hs = fmt.Sprint(e.Handle)
+			if cmd.Op != OpOpen {
+				file = hfile[e.Handle]
+			}
+		}
+		on := ""
+		if file >= 0 {
+			on = " on " + Files[file]
+		} else if e.Handle >= 0 {
+			on = " on -" // the handle is not open
+		}
+		fmt.Fprintf(&b, "  step %d  worker %d  handle %s  %s%s  -> ", i, st.Worker, hs, cmd.Name, on)
+		ex, gt := &eo[i], &gotO[i]
+		if equalOutcome(ex, gt) {
+			b.WriteString(ex.Format(cmd.Op) + "\n")
+		} else {
+			fmt.Fprintf(&b, "%s %s  %s %s\n", expWord, ex.Format(cmd.Op), gotWord, gt.Format(cmd.Op))
+			if sig == "" {
+				sig = fmt.Sprintf("%s%s: %s", cmd.Name, on, changeOf(cmd.Op, ex, gt))
+			}
+		}
+		// Follow the native truth to know which file a handle is on.
+		switch cmd.Op {
+		case OpOpen:
+			if ex.Err == OK {
+				hfile[e.Handle] = e.File
+			}
+		case OpClose:
+			hfile[e.Handle] = -1
+		}
+	}
+	for f := range Files {
+		ex, gt := &eo[c.Chain+f], &gotO[c.Chain+f]
+		if equalOutcome(ex, gt) {
+			fmt.Fprintf(&b, "  snapshot %s  %s\n", Files[f], ex.FormatSnapshot())
+			continue
+		}
+		fmt.Fprintf(&b, "  snapshot %s  %s %s  %s %s\n", Files[f], expWord, ex.FormatSnapshot(), gotWord, gt.FormatSnapshot())
+		if sig == "" {
+			sig = fmt.Sprintf("snapshot %s: %s", Files[f], snapshotChange(ex, gt))
+		}
+	}
+	if sig == "" {
+		sig = "records differ in encoding only"
+	}
+	return sig, b.String()
+}
+
+// explainHost spells a case whose files on the host differ from what the
+// runtime's own snapshot said.
+func (c *Comparer) explainHost(index int64, eo, gotO []Outcome, host []*Outcome) (sig, prog string) {
+	sig, prog = c.explain(index, eo, gotO, "native", "runtime")
+	same := true
+	for i := range eo {
+		same = same && equalOutcome(&eo[i], &gotO[i])
+	}
+	if same {
+		sig = "" // the reports agree: the host re-read is the divergence
+	}
+	var b strings.Builder
+	b.WriteString(prog)
+	for f, h := range host {
+		if h == nil {
+			continue
+		}
+		g := &gotO[c.Chain+f]
+		if !equalOutcome(g, h) {
+			fmt.Fprintf(&b, "  host re-read %s  runtime said %s  host has %s\n", Files[f], g.FormatSnapshot(), h.FormatSnapshot())
+			if sig == "" {
+				sig = fmt.Sprintf("host re-read %s: %s", Files[f], snapshotChange(g, h))
+			}
+		}
+	}
+	return sig, b.String()
+}
+
+func equalOutcome(a, b *Outcome) bool {
+	if a.Err != b.Err || a.Value != b.Value || a.Data != b.Data || len(a.Names) != len(b.Names) {
+		return false
+	}
+	for i := range a.Names {
+		if a.Names[i] != b.Names[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// changeOf is the signature's "what changed" for a step: error kinds, or
+// for two successes the kind of value that differs.
+func changeOf(op Op, ex, gt *Outcome) string {
+	cls := func(o *Outcome) string {
+		if o.Err != OK {
+			return o.Err.String()
+		}
+		return "ok"
+	}
+	if ex.Err != OK || gt.Err != OK {
+		return cls(ex) + " -> " + cls(gt)
+	}
+	what := map[Op]string{OpWrite: "count", OpWriteStderr: "count", OpRead: "data", OpSeek: "offset",
+		OpFstat: "size", OpStat: "size", OpReadDir: "names"}[op]
+	if what == "" {
+		what = "value"
+	}
+	return "ok -> ok with other " + what
+}
+
+func snapshotChange(ex, gt *Outcome) string {
+	cls := func(o *Outcome) string {
+		switch o.Err {
+		case OK:
+			return "exists"
+		case ENOENT:
+			return "missing"
+		}
+		return o.Err.String()
+	}
+	if ex.Err != OK || gt.Err != OK {
+		return cls(ex) + " -> " + cls(gt)
+	}
+	if ex.Value != gt.Value {
+		return "other length"
+	}
+	return "other content"
+}
+
+// Groups are the divergence groups, most frequent first.
+func (c *Comparer) Groups() []Group {
+	out := make([]Group, 0, len(c.groups))
+	for _, g := range c.groups {
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Signature < out[j].Signature
+	})
+	return out
+}
+
+// Shown are the first MaxShown unsuppressed divergent cases.
+func (c *Comparer) Shown() []Divergence { return c.shown }
+
+// WriteReport prints the divergence report: counts, the first divergent
+// programs, the groups by signature.
+func (c *Comparer) WriteReport(w io.Writer) {
+	fmt.Fprintf(w, "compared %d cases: %d divergent", c.Compared, c.Divergent)
+	if c.Suppressed > 0 {
+		fmt.Fprintf(w, " (%d suppressed as known)", c.Suppressed)
+	}
+	fmt.Fprintln(w)
+	if len(c.shown) > 0 {
+		fmt.Fprintf(w, "first %d divergent cases:\n", len(c.shown))
+		for _, d := range c.shown {
+			fmt.Fprintf(w, "%s  signature: %s\n", strings.TrimRight(d.Program, "\n"), d.Signature)
+		}
+	}
+	if len(c.groups) > 0 {
+		fmt.Fprintf(w, "divergences by signature (%d distinct):\n", len(c.groups))
+		for _, g := range c.Groups() {
+			note := ""
+			if g.Suppressed {
+				note = "  [suppressed: known]"
+			}
+			fmt.Fprintf(w, "  %8d  %s  (e.g. case %d)%s\n", g.Count, g.Signature, g.Example, note)
+		}
+	}
+}
+
+// ReadKnown reads a --oracle-known file: one signature per line, exactly
+// as reports print them; blank lines and lines starting with # are ignored.
+func ReadKnown(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read known signatures: %w", err)
+	}
+	defer f.Close()
+	known := map[string]bool{}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		known[line] = true
+	}
+	if err := s.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read known signatures %s: %w", path, err)
+	}
+	return known, nil
+}
