@@ -44,6 +44,10 @@ func writeAtomic(path string, fill func(io.Writer) error) error {
 			os.Remove(tmp)
 		}
 	}()
+	// CreateTemp makes 0600 files; outputs are ordinary files others may read.
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("writing %s: %v", path, err)
+	}
 	if err := fill(f); err != nil {
 		return fmt.Errorf("writing %s: %v", path, err)
 	}

@@ -2,8 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -33,9 +36,28 @@ type OracleInfo struct {
 	CatalogHash string // goes into every report and the cache key
 }
 
-// ReadOracleInfo asks the native guest for the case count and catalog hash.
+// ReadOracleInfo asks the native guest (not this program's copy of
+// pkg/oracle: the guest may be built from other sources) for its catalog,
+// and counts the cases: entries^L sequences × 2^(L-1) worker assignments.
 func ReadOracleInfo(ctx context.Context, native string, chain int) (OracleInfo, error) {
-	return OracleInfo{}, fmt.Errorf("oracle mode is not available yet")
+	out, err := exec.CommandContext(ctx, native, "--oracle-catalog", "--json").Output()
+	if err != nil {
+		return OracleInfo{}, fmt.Errorf("%s --oracle-catalog: %v", native, err)
+	}
+	var cat struct {
+		Hash    string            `json:"catalog_hash"`
+		Entries []json.RawMessage `json:"entries"`
+	}
+	if err := json.Unmarshal(out, &cat); err != nil || cat.Hash == "" || len(cat.Entries) == 0 {
+		return OracleInfo{}, fmt.Errorf("%s --oracle-catalog --json: unreadable catalog (%v)", native, err)
+	}
+	total := big.NewInt(int64(len(cat.Entries)))
+	total.Exp(total, big.NewInt(int64(chain)), nil)
+	total.Lsh(total, uint(chain-1))
+	if !total.IsInt64() {
+		return OracleInfo{}, fmt.Errorf("chain %d: %s cases do not fit a case index", chain, total)
+	}
+	return OracleInfo{Total: total.Int64(), CatalogHash: cat.Hash}, nil
 }
 
 // NativeArgs is the native oracle's command line for slice s. The root and
