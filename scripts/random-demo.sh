@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The seed's random-mode commands, as written, under the wasmer CLI when it is
+# installed (FSX_WASMER, the pinned install root, or PATH), else under the
+# embedded wazero runner (cmd/wazero-run), which takes `wasmer run`'s shape.
+# NUMOPS (default 10000, the seed's) sets -N.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=$(sed -n 's/^WASMER_VERSION=//p' scripts/install-wasmer.sh 2>/dev/null | tr -d "\"" | head -1 || true)
+wasmer=${FSX_WASMER:-}
+[ -z "$wasmer" ] && [ -x "/opt/fsx-wasix-tools/wasmer-${version:-7.4.2}/bin/wasmer" ] && wasmer="/opt/fsx-wasix-tools/wasmer-${version:-7.4.2}/bin/wasmer"
+[ -z "$wasmer" ] && command -v wasmer >/dev/null && wasmer=$(command -v wasmer)
+if [ -n "$wasmer" ]; then
+  echo "runtime: wasmer CLI ($wasmer)" >&2
+else
+  go build -o build/wazero-run ./cmd/wazero-run
+  wasmer=$PWD/build/wazero-run
+  echo "runtime: wazero (embedded) — wasmer CLI not installed; 'go tool task install-wasmer' builds it" >&2
+fi
+numops=(-N "${NUMOPS:-10000}")
+work=$(mktemp -d -t fsx-random.XXXXXX)
+cp build/fsx-wasix.wasm "$work/"
+cp cmd/guest/testdata/fsx-10mb.toml "$work/"
+mkdir -p "$work/wasmer-data"
+cd "$work"
+set -x
+"$wasmer" run --volume "$PWD:/work" fsx-wasix.wasm -- -f /work/fsx-10mb.toml "${numops[@]}" -S 1 -j4 /tmp/fsxfile
+"$wasmer" run --volume "$PWD:/work" --volume "$PWD/wasmer-data:/data" fsx-wasix.wasm -- -f /work/fsx-10mb.toml "${numops[@]}" -S 1 -j4 /data/fsxfile
+{ set +x; } 2>/dev/null
+rm -rf "$work"
+echo "random workload: both runs passed" >&2
