@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 	"unsafe"
 )
 
@@ -34,6 +35,11 @@ func preopenedListener() (net.Listener, string, error) {
 			return nil, "", errors.New("no pre-opened listening socket (under wazero, start the runner with a TCP listener)")
 		case e != 0 || st[0] != filetypeSocketStream:
 			continue
+		}
+		// Non-blocking, or accept would block the only thread in the host and
+		// no accepted connection would ever be served.
+		if err := syscall.SetNonblock(int(fd), true); err != nil {
+			return nil, "", fmt.Errorf("pre-opened fd %d: set non-blocking: %w", fd, err)
 		}
 		f := os.NewFile(uintptr(fd), "preopened-listener")
 		ln, err := net.FileListener(f)

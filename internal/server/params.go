@@ -168,7 +168,8 @@ var byName = func() map[string]*param {
 
 // parseRun turns form values into a request. Defaults come from base (the
 // exerciser's DefaultConfig, so the CLI and the server share them) and from
-// the server's options; the exerciser's Validate runs later on the result.
+// the server's options; the exerciser's Config.Validate runs later on the
+// result.
 func parseRun(form url.Values, base exerciser.Config, def runDefaults, lim Limits) (runRequest, *paramError) {
 	r := runRequest{
 		Config:   base,

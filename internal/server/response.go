@@ -53,6 +53,7 @@ type workerJSON struct {
 	Path      string             `json:"path"`
 	OpsDone   uint64             `json:"ops_done"`
 	ElapsedMS float64            `json:"elapsed_ms"`
+	Cancelled bool               `json:"cancelled,omitempty"`
 	Failure   *exerciser.Failure `json:"failure,omitempty"`
 }
 
@@ -84,7 +85,7 @@ func newRunResponse(req runRequest, opts exerciser.Options, res exerciser.Result
 		r.OpsDone += w.OpsDone
 		r.Results = append(r.Results, workerJSON{
 			Worker: w.Worker, Seed: w.Seed, Path: w.Path, OpsDone: w.OpsDone,
-			ElapsedMS: ms(w.Elapsed), Failure: w.Failure,
+			ElapsedMS: ms(w.Elapsed), Cancelled: w.Cancelled, Failure: w.Failure,
 		})
 		if w.Failure != nil {
 			reports = append(reports, w.Failure.Report)
@@ -105,4 +106,5 @@ func (r runResponse) firstSummary() string {
 
 // randomSeed picks a seed for a request without one; the answer names it so
 // the run can be replayed.
-func randomSeed() uint64 { return rand.Uint64() }
+// Like the CLI's, it is short enough to retype.
+func randomSeed() uint64 { return rand.Uint64N(1 << 32) }

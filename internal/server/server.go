@@ -63,14 +63,9 @@ type Options struct {
 	// DefaultThreads is threads when a request omits it: the CLI's default,
 	// the logical CPU count the runtime reports (capped by MaxThreads).
 	DefaultThreads int
-	// BaseConfig is the config a request's parameters modify: the exerciser's
-	// defaults. Validate checks the result; both come from pkg/exerciser so
-	// the CLI and the server share one code path.
-	BaseConfig exerciser.Config
-	Validate   func(exerciser.Config) error
-	Version    string
-	Run        RunFunc   // nil = exerciser.Run
-	Log        io.Writer // one line per run; nil = discard
+	Version        string
+	Run            RunFunc   // nil = exerciser.Run
+	Log            io.Writer // one line per run; nil = discard
 	// RetryAfter is what 429 and 503 answers put in Retry-After.
 	RetryAfter time.Duration
 }
@@ -199,7 +194,9 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "malformed parameters: "+err.Error(), "")
 		return
 	}
-	req, perr := parseRun(r.Form, s.opt.BaseConfig, s.def, s.opt.Limits)
+	// The config starts from the exerciser's defaults and is checked by its
+	// Validate: the CLI's code path, so both accept and refuse the same.
+	req, perr := parseRun(r.Form, exerciser.DefaultConfig(), s.def, s.opt.Limits)
 	if perr == nil {
 		perr = checkFile(req.File)
 	}
@@ -211,9 +208,9 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	if perr == nil {
 		perr = checkWorkerPaths(dir, paths)
 	}
-	if perr == nil && s.opt.Validate != nil {
-		if err := s.opt.Validate(req.Config); err != nil {
-			perr = &paramError{Msg: "invalid config: " + err.Error()}
+	if perr == nil {
+		if err := req.Config.Validate(); err != nil {
+			perr = &paramError{Msg: "invalid config (in the TOML file's names): " + err.Error()}
 		}
 	}
 	if perr != nil {
@@ -282,6 +279,9 @@ func (s *Server) execute(w http.ResponseWriter, reqCtx context.Context, req runR
 			cause = cerr
 		}
 		resp.Error = "the run was cancelled: " + cause.Error()
+	case errors.As(err, new(*exerciser.UsageError)):
+		status = http.StatusBadRequest
+		resp.Error = "the exerciser refused the options: " + err.Error()
 	case err != nil:
 		status = http.StatusInternalServerError
 		resp.Error = "the run could not start: " + err.Error()
