@@ -52,10 +52,14 @@ function die(msg) {
   process.exit(EXIT_FAILURE);
 }
 
+// parseArgs takes flags before and after "run", so a wrapper can fix some:
+// WASMER="node run.mjs --env GOGC=off" in front of `run --volume ...`.
 function parseArgs(argv) {
-  if (argv[0] !== "run") die("usage: run.mjs run [--net] [--volume HOST:GUEST]... [--env K=V]... [--timeout-ms N] WASM [-- ARGS...]");
+  const at = argv.indexOf("run");
+  if (at < 0) die("usage: run.mjs run [--net] [--volume HOST:GUEST]... [--env K=V]... [--timeout-ms N] WASM [-- ARGS...]");
   const o = { net: false, volumes: [], env: {}, timeoutMs: 0, warmup: true, verbose: false, wasm: "", args: [] };
-  let i = 1;
+  argv = [...argv.slice(0, at), ...argv.slice(at + 1)];
+  let i = 0;
   const value = (flag) => {
     if (i + 1 >= argv.length) die(`${flag} needs a value`);
     return argv[++i];

@@ -6,6 +6,10 @@
 //	sleephang poll rel|abs DURATION [PRECISION]   one raw poll_oneoff clock subscription (precision default 0)
 //	sleephang sleep DURATION N        time.Sleep N times
 //	sleephang alloc N                 N fresh 64 KiB buffers written to /tmp (the GC must run)
+//	sleephang big MIB N               N fresh buffers of MIB MiB each (as the exerciser's model)
+//	sleephang gc                      one runtime.GC()
+//	sleephang goalloc MIB N           as big, in a goroutine the main one waits for
+//	sleephang model MIB               the exerciser's set-up: two MIB buffers, one filled, then a file
 //
 // Each prints one line with how long it took; a hang prints nothing.
 package main
@@ -13,13 +17,15 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
+	"sync"
 	"time"
 )
 
 func main() {
-	if len(os.Args) < 3 {
-		fail("usage: sleephang poll rel|abs DURATION [PRECISION] | sleep DURATION N | alloc N")
+	if len(os.Args) < 2 {
+		fail("usage: sleephang poll rel|abs DURATION [PRECISION] | sleep DURATION N | alloc N | big MIB N  | gc | goalloc MIB N | model MIB")
 	}
 	t0 := time.Now()
 	switch os.Args[1] {
@@ -52,6 +58,47 @@ func main() {
 			}
 		}
 		fmt.Printf("alloc x%d: took %v\n", n, time.Since(t0))
+	case "big":
+		mib, n := num(arg(2)), num(arg(3))
+		var keep []byte
+		for i := 0; i < n; i++ {
+			keep = make([]byte, mib<<20)
+			keep[i%len(keep)] = byte(i)
+		}
+		fmt.Printf("big %d MiB x%d: took %v (%d)\n", mib, n, time.Since(t0), keep[0])
+	case "goalloc":
+		mib, n := num(arg(2)), num(arg(3))
+		var wg sync.WaitGroup
+		var keep []byte
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < n; i++ {
+				keep = make([]byte, mib<<20)
+				keep[i%len(keep)] = byte(i)
+			}
+		}()
+		wg.Wait()
+		fmt.Printf("goalloc %d MiB x%d: took %v (%d)\n", mib, n, time.Since(t0), keep[0])
+	case "model":
+		mib := num(arg(2))
+		good, orig := make([]byte, mib<<20), make([]byte, mib<<20)
+		x := uint64(1)
+		for i := range orig {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			orig[i] = byte(x)
+		}
+		f, err := os.Create("/tmp/sleephang-model")
+		if err != nil {
+			fail(err.Error())
+		}
+		f.Close()
+		fmt.Printf("model %d MiB: took %v (%d)\n", mib, time.Since(t0), good[0]+orig[0])
+	case "gc":
+		runtime.GC()
+		fmt.Printf("gc: took %v\n", time.Since(t0))
 	default:
 		fail("unknown mode " + os.Args[1])
 	}
