@@ -28,6 +28,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/fsx-wasix/fsx-wasix/internal/pipeline"
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 )
 
 // Exit codes.
@@ -76,6 +77,8 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	dir            string // working directory; "" = the process's
+	// runner, when set, makes the runners (tests put a fault in between).
+	runner func(name string) (runner.Runner, error)
 }
 
 func main() {
@@ -211,6 +214,7 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		Known:        c.Known,
 		WasmerPath:   wasmerPath,
 		Report:       pipeline.NewReporter(e.stderr),
+		Runner:       e.runner,
 	}
 	if c.Known != "" {
 		cfg.Known = abs(e.dir, c.Known)

@@ -105,9 +105,14 @@ func CellReportPath(volume, work, data string) string {
 }
 
 // VerifyArgs is the host re-read's command line (seed: --oracle-verify-files
-// NATIVE_REPORT WASIX_REPORT, run natively after the runtime exited).
-func VerifyArgs(native, report string) []string {
-	return []string{"--oracle-verify-files", native, report}
+// NATIVE_REPORT WASIX_REPORT, run natively after the runtime exited), with
+// the same known signatures as the runtime's comparison.
+func VerifyArgs(native, report, known string) []string {
+	args := []string{"--oracle-verify-files"}
+	if known != "" {
+		args = append(args, "--oracle-known", known)
+	}
+	return append(args, native, report)
 }
 
 // OracleOutput is what a guest's output says about its slice.

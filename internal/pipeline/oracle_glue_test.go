@@ -84,7 +84,7 @@ func TestNativeArgsAreTheSeedsNativeCommand(t *testing.T) {
 	if got != want {
 		t.Errorf("native argv %q, want %q", got, want)
 	}
-	if got := strings.Join(VerifyArgs("n.bin", "w.bin"), " "); got != "--oracle-verify-files n.bin w.bin" {
+	if got := strings.Join(VerifyArgs("n.bin", "w.bin", ""), " "); got != "--oracle-verify-files n.bin w.bin" {
 		t.Errorf("verify argv %q", got)
 	}
 }

@@ -547,7 +547,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		t0 := time.Now()
 		vres, verr := p.exec(ctx, p.nativeRunner(), runner.Spec{
 			Wasm: p.guest.Native,
-			Args: VerifyArgs(native, report),
+			Args: VerifyArgs(native, report, p.cfg.Known),
 		}, filepath.Join(dir, "verify.log"))
 		p.releaseToken()
 		c.addBusy(0, time.Since(t0))
@@ -566,14 +566,18 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		c.mu.Lock()
 		c.row.Checked += vout.Checked
 		c.mu.Unlock()
-		if vres.code != 0 {
-			diverged = true
-			out.Divergent += vout.Divergent
-			out.Suppressed += vout.Suppressed
-			for sig, n := range vout.Signatures {
-				out.Signatures["host re-read: "+sig] += n
+		// The re-read compares the two reports again as well as the files,
+		// so its divergent cases include the runtime's own: take the larger
+		// count, and add the signatures only the host saw.
+		if vout.Divergent > out.Divergent {
+			out.Divergent, out.Suppressed = vout.Divergent, max(out.Suppressed, vout.Suppressed)
+		}
+		for sig, n := range vout.Signatures {
+			if _, seen := out.Signatures[sig]; !seen {
+				out.Signatures[sig] = n
 			}
 		}
+		diverged = vres.code != 0
 	}
 
 	// Keep the slice's report for the merge; 6. clean up the case trees.
