@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // GuestPackage is the guest's main package, relative to the module root.
@@ -163,12 +164,30 @@ func BuildGuest(ctx context.Context, src, dir string, tc Toolchain) (Guest, erro
 		SourceHash: hash,
 		Toolchain:  tc,
 	}
-	if stamp, err := os.ReadFile(filepath.Join(dir, stampName)); err == nil && strings.TrimSpace(string(stamp)) == hash && exists(g.Native) && exists(g.Wasm) {
+	upToDate := func() bool {
+		stamp, err := os.ReadFile(filepath.Join(dir, stampName))
+		return err == nil && strings.TrimSpace(string(stamp)) == hash && exists(g.Native) && exists(g.Wasm)
+	}
+	if upToDate() {
 		g.Reused = true
 		return g, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Guest{}, fmt.Errorf("build dir: %v", err)
+		return Guest{}, fmt.Errorf("build dir %s is not writable: %v", dir, unwrapPathError(err))
+	}
+	// Orchestrators sharing a build dir (parallel tests, two terminals) take
+	// turns; the second finds the first's build up to date.
+	lock, err := os.OpenFile(filepath.Join(dir, ".build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return Guest{}, fmt.Errorf("build dir %s is not writable: %v", dir, unwrapPathError(err))
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return Guest{}, fmt.Errorf("locking the build dir: %v", err)
+	}
+	if upToDate() {
+		g.Reused = true
+		return g, nil
 	}
 	_ = os.Remove(filepath.Join(dir, stampName))
 	for _, b := range []struct {
