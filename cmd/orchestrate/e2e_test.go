@@ -278,3 +278,58 @@ func TestShardsMergeToTheUnshardedReports(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptLeavesCacheWholeAndSaysWhere cancels a run (as Ctrl-C or
+// SIGTERM do through signal.NotifyContext) once its first runtime process
+// has started: the command must exit 130, say where the partial outputs
+// are, and leave only whole entries in the cache.
+func TestInterruptLeavesCacheWholeAndSaysWhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	t.Parallel()
+	work := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	hook := func(name string) (runner.Runner, error) {
+		r, err := runner.New(name, runner.Options{})
+		return cancellingRunner{r, func() { once.Do(cancel) }}, err
+	}
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"--src", testutil.RepoRoot(), "--build-dir", buildDir(t), "-chain", "2", "--runtime", "wazero", "--slice-size", "1000"},
+		env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, dir: work, runner: hook})
+	if code != exitInterrupted {
+		t.Fatalf("interrupted run: exit %d, want %d\n%s", code, exitInterrupted, errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted: partial outputs in "+filepath.Join(work, "oracle-runs")) {
+		t.Errorf("does not say where the partial outputs are:\n%s", errb.String())
+	}
+	entries, _ := filepath.Glob(filepath.Join(work, "cache", "*"))
+	for _, e := range entries {
+		if strings.HasSuffix(e, ".sum") {
+			continue
+		}
+		if strings.Contains(filepath.Base(e), ".tmp") {
+			t.Errorf("temporary file left in the cache: %s", e)
+			continue
+		}
+		if _, err := os.Stat(e + ".sum"); err != nil {
+			t.Errorf("cache entry without its checksum: %s", e)
+		}
+		if _, err := transcript.Verify(e); err != nil {
+			t.Errorf("cache entry not whole: %v", err)
+		}
+	}
+}
+
+// cancellingRunner cancels the run as soon as a runtime process starts.
+type cancellingRunner struct {
+	runner.Runner
+	cancel func()
+}
+
+func (r cancellingRunner) Run(ctx context.Context, s runner.Spec) (int, error) {
+	r.cancel()
+	return r.Runner.Run(ctx, s)
+}
