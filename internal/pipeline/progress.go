@@ -40,11 +40,19 @@ type Stage struct {
 	name  string
 	bar   *progressbar.ProgressBar
 	start time.Time
+
+	// Without a terminal, a long stage prints a progress line now and then,
+	// so a CI log shows a chain-3 run is alive.
+	total, done int64
+	lastLine    time.Time
 }
+
+// LogEvery is how often a stage without a bar reports progress.
+var LogEvery = 30 * time.Second
 
 // Start begins a stage of total units (cases, or steps when total is small).
 func (r *Reporter) Start(name string, total int64) *Stage {
-	s := &Stage{r: r, name: name, start: time.Now()}
+	s := &Stage{r: r, name: name, start: time.Now(), total: total, lastLine: time.Now()}
 	if r.TTY {
 		s.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(r.W),
@@ -61,10 +69,18 @@ func (r *Reporter) Start(name string, total int64) *Stage {
 
 // Add advances the bar by n units.
 func (s *Stage) Add(n int64) {
+	s.r.mu.Lock()
+	defer s.r.mu.Unlock()
+	s.done += n
 	if s.bar != nil {
-		s.r.mu.Lock()
 		_ = s.bar.Add64(n)
-		s.r.mu.Unlock()
+		return
+	}
+	if now := time.Now(); now.Sub(s.lastLine) >= LogEvery && s.total > 0 {
+		s.lastLine = now
+		el := now.Sub(s.start)
+		eta := time.Duration(float64(el) * float64(s.total-s.done) / float64(max(s.done, 1)))
+		fmt.Fprintf(s.r.W, "%-14s %d/%d (%.0f%%), %s elapsed, about %s to go\n", s.name, s.done, s.total, 100*float64(s.done)/float64(s.total), FormatDuration(el), FormatDuration(eta))
 	}
 }
 
