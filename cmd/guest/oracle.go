@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
@@ -19,7 +21,7 @@ type OracleFlags struct {
 	OracleExpected    string `name:"oracle-expected" help:"Compare against this transcript while running; exit 1 on any unsuppressed divergence."`
 	OracleVerifyFiles bool   `name:"oracle-verify-files" help:"Compare NATIVE_REPORT and WASIX_REPORT and re-read the case files from the host."`
 	OracleCatalog     bool   `name:"oracle-catalog" help:"Print the expanded catalog and exit."`
-	OracleKeepFiles   bool   `name:"oracle-keep-files" help:"Keep every case's files in FILE/case-NNNNNNN/ (implied by --oracle-expected with --oracle-output: that is the run --oracle-verify-files re-reads)."`
+	OracleKeepFiles   bool   `name:"oracle-keep-files" help:"Keep every case's files in FILE/case-NNNNNNN/ (implied by --oracle-expected with an --oracle-output inside FILE: the seed's mounted-volume run, which --oracle-verify-files re-reads)."`
 	OracleKnown       string `name:"oracle-known" help:"File of known divergence signatures (one per line) to report as suppressed."`
 	OracleHostRoot    string `name:"oracle-host-root" help:"--oracle-verify-files: host directory of the runtime's case root (default: derived from where the report was written and is read)."`
 	CaseStart         int64  `name:"case-start" default:"0" help:"Oracle: first case index to run."`
@@ -106,7 +108,7 @@ func runOracle(cli *CLI) error {
 	opts := oracle.Options{
 		Config: oracle.Config{
 			Chain: L, Start: start, Count: count, Root: cli.Args[0], Lanes: lanes,
-			KeepFiles: cli.OracleKeepFiles || cli.OracleOutput != "" && cli.OracleExpected != "",
+			KeepFiles: cli.OracleKeepFiles || keepImplied(cli),
 		},
 		Output: cli.OracleOutput, Expected: cli.OracleExpected, Known: known,
 	}
@@ -160,6 +162,20 @@ func runOracle(cli *CLI) error {
 		return exitError{code: exitDivergent, msg: fmt.Sprintf("oracle: %d divergent cases (%d suppressed as known)", sum.Divergent, sum.Suppressed)}
 	}
 	return nil
+}
+
+// keepImplied: a comparing run that writes its report inside its own root
+// is the seed's mounted-volume run, whose case files --oracle-verify-files
+// re-reads from the host afterwards, so it keeps them without being told.
+// The native run (no --oracle-expected) and runs reporting elsewhere
+// remove their case files as they go.
+func keepImplied(cli *CLI) bool {
+	if cli.OracleExpected == "" || cli.OracleOutput == "" || len(cli.Args) != 1 {
+		return false
+	}
+	root, err1 := filepath.Abs(cli.Args[0])
+	out, err2 := filepath.Abs(cli.OracleOutput)
+	return err1 == nil && err2 == nil && strings.HasPrefix(out, root+string(filepath.Separator))
 }
 
 func fillCompare(sum *oracleSummary, c *oracle.Comparer) {

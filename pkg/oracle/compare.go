@@ -135,7 +135,14 @@ func (c *Comparer) explain(index int64, eo, gotO []Outcome, expWord, gotWord str
 		} else {
 			fmt.Fprintf(&b, "%s %s  %s %s\n", expWord, ex.Format(cmd.Op), gotWord, gt.Format(cmd.Op))
 			if sig == "" {
-				sig = fmt.Sprintf("%s%s: %s", cmd.Name, on, changeOf(cmd.Op, ex, gt))
+				// A file-scoped command names its file (C is on another
+				// filesystem); a handle's file is context, left to the
+				// program, so one bug on A, B and C is one group.
+				where := ""
+				if e.Handle < 0 && e.File >= 0 || cmd.Op == OpOpen {
+					where = " on " + Files[e.File]
+				}
+				sig = fmt.Sprintf("%s%s: %s", cmd.Name, where, changeOf(cmd.Op, ex, gt))
 			}
 		}
 		// Follow the native truth to know which file a handle is on.

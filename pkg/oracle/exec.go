@@ -100,6 +100,8 @@ func Run(ctx context.Context, cfg Config, emit func(index int64, rec []byte) err
 		go l.loop(ctx, done)
 	}
 	var err error
+	gc := newGCGuard()
+	defer gcOff()()
 	index := cfg.Start
 	for k := 0; err == nil && index < cfg.Start+cfg.Count; k++ {
 		l := lanes[k%len(lanes)]
@@ -117,6 +119,7 @@ func Run(ctx context.Context, cfg Config, emit func(index int64, rec []byte) err
 			prev = end
 		}
 		l.free <- ch
+		gc.maybe()
 	}
 	// Let every lane finish its current case (it owns OS threads and
 	// files), then tidy up.

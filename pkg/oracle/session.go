@@ -97,6 +97,8 @@ func (e *InputError) Unwrap() error { return e.Err }
 // runs, and an existing report at Output is replaced only by a whole one.
 func Execute(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Header: o.Header()}
+	// Before reading the expected report: its decoders allocate megabytes.
+	defer gcOff()()
 	if err := CheckRoot(o.Root); err != nil {
 		return nil, &InputError{err}
 	}
