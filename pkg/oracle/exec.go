@@ -1,6 +1,7 @@
 package oracle
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,9 @@ type Config struct {
 	KeepFiles bool
 	// TmpDir is where C lives; "" means /tmp.
 	TmpDir string
+	// StderrFD is the descriptor write_stderr writes to; 0 means 2, the
+	// process's stderr (tests point it elsewhere to stay quiet).
+	StderrFD int
 }
 
 // RefusedRoots may not be the case root themselves: a run creates and
@@ -161,6 +165,7 @@ type lane struct {
 	snapBuf  []byte
 	names    []string
 	stderrLn []byte
+	stderrFD int
 	rec      []byte
 
 	toW2   chan int
@@ -188,6 +193,7 @@ func newLane(cfg *Config, id int) (*lane, error) {
 		readBuf:  make([]byte, 4<<10),
 		snapBuf:  make([]byte, 64<<10),
 		stderrLn: []byte(StderrLine),
+		stderrFD: cmp.Or(cfg.StderrFD, 2),
 		toW2:     make(chan int),
 		fromW2:   make(chan struct{}),
 		out:      make(chan *chunk, 1),
@@ -407,7 +413,7 @@ func (l *lane) exec(i int) {
 		}
 	case OpWriteStderr:
 		var n int
-		n, err = writeRetry(2, l.stderrLn)
+		n, err = writeRetry(l.stderrFD, l.stderrLn)
 		o.Value = int64(n)
 	case OpDelete:
 		err = unlinkRetry(l.paths[e.File])

@@ -68,7 +68,7 @@ func (d *Digest) Write(b []byte) {
 					h = (h ^ uint64(c)) * fnvPrime
 				}
 			}
-			d.Hashed, d.Hash = true, h
+			*d = Digest{Hashed: true, Hash: h}
 			continue
 		}
 		d.Runs[d.N] = ByteRun{Byte: b[0]}
