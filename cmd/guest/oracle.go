@@ -115,6 +115,12 @@ func runOracle(cli *CLI) error {
 	if err := oracle.CheckRoot(opts.Root); err != nil {
 		return usagef("%v", err)
 	}
+	if opts.Expected != "" {
+		// Refuse a bad expected report before saying anything runs.
+		if _, err := oracle.CheckExpected(opts.Expected, L, start, count); err != nil {
+			return usagef("%v", err)
+		}
+	}
 	if !cli.Quiet && !cli.JSON {
 		fmt.Printf("oracle: chain %d: %d cases in all (%d catalog entries, catalog %s); running cases %d..%d in %s with %d lane(s) of 2 workers\n",
 			L, total, len(oracle.Catalog), oracle.CatalogHash, start, start+count-1, opts.Root, lanes)

@@ -126,6 +126,10 @@ func (w *Writer) writeHead(h Header, version uint64) error {
 func Create(path string, h Header) (*Writer, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name would only confuse
+		}
 		return nil, fmt.Errorf("cannot write report %s: %w", path, err)
 	}
 	w, err := NewWriter(f, h)
