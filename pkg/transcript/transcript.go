@@ -66,7 +66,7 @@ var (
 func encoderOptions() []zstd.EOption {
 	return []zstd.EOption{
 		zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderLevel(zstd.SpeedBestCompression),
+		zstd.WithEncoderLevel(zstd.SpeedDefault),
 		zstd.WithWindowSize(1 << 22),
 		zstd.WithEncoderCRC(true),
 		zstd.WithZeroFrames(true),
