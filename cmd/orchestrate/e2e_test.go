@@ -80,8 +80,13 @@ func orchestrate(t *testing.T, work string, hook func(string) (runner.Runner, er
 	return r
 }
 
-func known(t *testing.T) string {
-	p, err := filepath.Abs(filepath.Join("testdata", "known-wazero.txt"))
+// known is the file of known divergence signatures of a runtime (findings,
+// see the comments in testdata/known-*.txt).
+func known(t *testing.T, rt string) string {
+	if rt == "wasmer-sdk" {
+		rt = "wasmer"
+	}
+	p, err := filepath.Abs(filepath.Join("testdata", "known-"+rt+".txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +121,7 @@ func endToEnd(t *testing.T, rt string, extra ...string) {
 	for _, chain := range []int{1, 2} {
 		t.Run(fmt.Sprintf("chain%d", chain), func(t *testing.T) {
 			work := t.TempDir()
-			args := append([]string{fmt.Sprintf("-chain=%d", chain), "-runtime", rt}, extra...)
+			args := append([]string{fmt.Sprintf("-chain=%d", chain), "-runtime", rt, "--known", known(t, rt)}, extra...)
 			first := orchestrate(t, work, nil, args...)
 			checkRun(t, first, rt, chain, false)
 			if rt == "wasmer-sdk" && !strings.Contains(first.stderr, "in-memory copy") {
@@ -135,7 +140,7 @@ func TestEndToEndWazero(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
 	}
-	endToEnd(t, "wazero", "--known", known(t))
+	endToEnd(t, "wazero")
 }
 
 func TestEndToEndWasmerSDK(t *testing.T) {
@@ -241,7 +246,7 @@ func TestShardsMergeToTheUnshardedReports(t *testing.T) {
 	}
 	t.Parallel()
 	cache := filepath.Join(t.TempDir(), "cache")
-	common := []string{"-chain", "2", "--runtime", "wazero", "--volumes", "tmp", "--known", known(t), "--cache-dir", cache}
+	common := []string{"-chain", "2", "--runtime", "wazero", "--volumes", "tmp", "--known", known(t, "wazero"), "--cache-dir", cache}
 	whole := orchestrate(t, t.TempDir(), nil, common...)
 	if whole.code != 0 {
 		t.Fatalf("unsharded: exit %d\n%s", whole.code, whole.stderr)

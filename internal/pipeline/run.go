@@ -117,10 +117,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 
 	// Refuse early, with one line, when outputs cannot be written.
-	if cfg.UseCache {
-		if err := CheckWritable(cfg.CacheDir, "cache directory"); err != nil {
-			return nil, err
-		}
+	if err := CheckWritable(cfg.CacheDir, "cache directory"); err != nil {
+		return nil, err
 	}
 	release, err := LockRuns(cfg.RunsDir)
 	if err != nil {
@@ -217,7 +215,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	hits := p.hits.Load()
 	nativeHow := fmt.Sprintf("%d of %d slice(s) from cache %s", hits, len(slices), cfg.CacheDir)
 	if !cfg.UseCache {
-		nativeHow = "cache off (--no-cache / USE_NATIVE_CACHE=0)"
+		nativeHow = "regenerated (--no-cache / USE_NATIVE_CACHE=0), cache " + cfg.CacheDir + " refreshed"
 	}
 	sum.NativeHit = cfg.UseCache && int(hits) == len(slices) && len(slices) > 0
 	sum.addStage("native", rep.lineAt("native", p.nativeBusy(), "%d cases, %s", count, nativeHow))
@@ -426,9 +424,8 @@ func (p *pass) native(ctx context.Context, s Slice) (string, error) {
 		return "", err
 	}
 	_ = os.RemoveAll(dir)
-	if !p.cfg.UseCache {
-		return out, nil
-	}
+	// --no-cache only skips reading: the fresh report replaces the entry, so
+	// the next run is fast again.
 	cached, err := p.cache.Put(key, out)
 	if err != nil {
 		return "", err
