@@ -155,6 +155,13 @@ func runOracle(cli *CLI) error {
 				map[bool]string{true: ", case files kept", false: ""}[opts.KeepFiles])
 		}
 	}
+	if cli.Verbose && !cli.JSON {
+		// Memory must stay flat in the chain length (and, under WASI, the
+		// hand-run collector must keep up): say what the run held.
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("oracle: memory: %d MiB from the system, %d MiB heap in use, %d collections\n", ms.Sys>>20, ms.HeapInuse>>20, ms.NumGC)
+	}
 	if c := res.Comparer; c != nil {
 		fillCompare(&sum, c)
 		if !cli.JSON && (!cli.Quiet || c.Failed()) {
