@@ -82,6 +82,9 @@ func runServer(cli *CLI) error {
 		DefaultThreads: threads,
 		Version:        version,
 		Log:            logw,
+		// Under WebAssembly: see the fields' comments and docs/server.md.
+		DetachRuns: underWasm,
+		NoGC:       underWasm,
 	})
 	ho := server.DefaultHTTPOptions(lim)
 	if f.HTTPTimeouts == "off" || (f.HTTPTimeouts == "auto" && underWasm) {

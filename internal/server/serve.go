@@ -37,6 +37,10 @@ func DefaultHTTPOptions(lim Limits) HTTPOptions {
 	}
 }
 
+// runsKey finds Serve's run-cancelling context from a request's, for runs
+// detached from their request (Options.DetachRuns).
+type runsKey struct{}
+
 // errShutdown is the cause runs see when shutdown cancels them.
 var errShutdown = errors.New("the server is shutting down")
 
@@ -56,7 +60,7 @@ func Serve(ctx context.Context, ln net.Listener, s *Server, o HTTPOptions) error
 		MaxHeaderBytes:    o.MaxHeaderBytes,
 		// Every request context derives from runs, so cancelling it reaches
 		// every run in progress.
-		BaseContext: func(net.Listener) context.Context { return runs },
+		BaseContext: func(net.Listener) context.Context { return context.WithValue(runs, runsKey{}, runs) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -68,6 +69,19 @@ type Options struct {
 	Log            io.Writer // one line per run; nil = discard
 	// RetryAfter is what 429 and 503 answers put in Retry-After.
 	RetryAfter time.Duration
+	// DetachRuns runs the exerciser under a context that a client going away
+	// does not cancel (timeout_ms and shutdown still do). Under Wasmer the
+	// request context is cancelled a few milliseconds into every request
+	// (net/http's background read of the connection ends at once there), so
+	// the guest sets this under WebAssembly.
+	DetachRuns bool
+	// NoGC turns the garbage collector off for the server's life. Under the
+	// Wasmer CLI and SDK a collection — background or an explicit
+	// runtime.GC() between requests — stalls the guest for good
+	// (docs/findings.md). The price: memory is never reclaimed, about
+	// 2 × flen × threads per run, so a long-lived server under Wasmer must be
+	// restarted before the 4 GiB of a wasm32 guest run out.
+	NoGC bool
 }
 
 // Server is the HTTP handler. It is safe for concurrent use.
@@ -117,6 +131,9 @@ func New(opt Options) *Server {
 	}
 	if opt.RetryAfter <= 0 {
 		opt.RetryAfter = 2 * time.Second
+	}
+	if opt.NoGC {
+		debug.SetGCPercent(-1)
 	}
 	if opt.DefaultNumOps <= 0 {
 		opt.DefaultNumOps = 10000
@@ -237,7 +254,18 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	s.active.Add(1)
 	defer s.active.Add(-1)
 
-	s.execute(w, r.Context(), req, dir, paths)
+	ctx := r.Context()
+	if s.opt.DetachRuns {
+		ctx = context.WithoutCancel(ctx)
+		if base, ok := ctx.Value(runsKey{}).(context.Context); ok {
+			// Still cancelled by shutdown, through Serve's base context.
+			var stop context.CancelFunc
+			ctx, stop = context.WithCancel(ctx)
+			defer context.AfterFunc(base, stop)()
+			defer stop()
+		}
+	}
+	s.execute(w, ctx, req, dir, paths)
 }
 
 // execute runs the exerciser under the request's deadline and answers.
