@@ -8,8 +8,11 @@
 //	sleephang alloc N                 N fresh 64 KiB buffers written to /tmp (the GC must run)
 //	sleephang big MIB N               N fresh buffers of MIB MiB each (as the exerciser's model)
 //	sleephang gc                      one runtime.GC()
+//	sleephang opengc PATH             one runtime.GC() while PATH is open (created)
+//	sleephang rawopengc PATH          as opengc, with a raw descriptor instead of an os.File
+//	sleephang opensleep PATH          one 1 ms poll_oneoff clock wait while PATH is open
 //	sleephang goalloc MIB N           as big, in a goroutine the main one waits for
-//	sleephang model MIB               the exerciser's set-up: two MIB buffers, one filled, then a file
+//	sleephang model MIB               the exerciser's set-up: a file open while two MIB buffers are made
 //
 // Each prints one line with how long it took; a hang prints nothing.
 package main
@@ -20,12 +23,15 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/wasix"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: sleephang poll rel|abs DURATION [PRECISION] | sleep DURATION N | alloc N | big MIB N  | gc | goalloc MIB N | model MIB")
+		fail("usage: sleephang poll rel|abs DURATION [PRECISION] | sleep DURATION N | alloc N | big MIB N  | gc | goalloc MIB N | model MIB | opengc PATH | rawopengc PATH | opensleep PATH")
 	}
 	t0 := time.Now()
 	switch os.Args[1] {
@@ -81,7 +87,12 @@ func main() {
 		wg.Wait()
 		fmt.Printf("goalloc %d MiB x%d: took %v (%d)\n", mib, n, time.Since(t0), keep[0])
 	case "model":
+		// As the exerciser's set-up: the file is open while the model is made.
 		mib := num(arg(2))
+		f, err := os.Create("/tmp/sleephang-model")
+		if err != nil {
+			fail(err.Error())
+		}
 		good, orig := make([]byte, mib<<20), make([]byte, mib<<20)
 		x := uint64(1)
 		for i := range orig {
@@ -90,12 +101,39 @@ func main() {
 			x ^= x << 17
 			orig[i] = byte(x)
 		}
-		f, err := os.Create("/tmp/sleephang-model")
+		f.Close()
+		fmt.Printf("model %d MiB: took %v (%d)\n", mib, time.Since(t0), good[0]+orig[0])
+	case "opengc":
+		// The smallest reproduction: one runtime.GC() while a file is open.
+		f, err := os.Create(arg(2))
 		if err != nil {
 			fail(err.Error())
 		}
+		runtime.GC()
 		f.Close()
-		fmt.Printf("model %d MiB: took %v (%d)\n", mib, time.Since(t0), good[0]+orig[0])
+		fmt.Printf("opengc %s: took %v\n", arg(2), time.Since(t0))
+	case "rawopengc":
+		// As opengc, with a raw descriptor (no os.File, not in Go's netpoller).
+		fd, err := syscall.Open(arg(2), syscall.O_RDWR|syscall.O_CREAT, 0o644)
+		if err != nil {
+			fail(err.Error())
+		}
+		runtime.GC()
+		syscall.Close(fd)
+		fmt.Printf("rawopengc %s: took %v\n", arg(2), time.Since(t0))
+	case "opensleep":
+		// As opengc, with a plain sleep instead of the GC.
+		f, err := os.Create(arg(2))
+		if err != nil {
+			fail(err.Error())
+		}
+		fmt.Printf("opensleep %s: ", arg(2))
+		errno := pollClock(false, time.Millisecond, time.Microsecond)
+		f.Close()
+		fmt.Printf("errno=%d took %v\n", errno, time.Since(t0))
+	case "wasix":
+		n, ok := wasix.ThreadParallelism()
+		fmt.Printf("thread_parallelism: %d %v\n", n, ok)
 	case "gc":
 		runtime.GC()
 		fmt.Printf("gc: took %v\n", time.Since(t0))

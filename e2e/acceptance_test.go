@@ -1,0 +1,73 @@
+package e2e_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+)
+
+// acceptanceScript finds shared/acceptance/seed-commands.sh beside the
+// clone (where CI puts its copy of shared/).
+func acceptanceScript(t *testing.T) string {
+	for _, p := range []string{
+		filepath.Join(testutil.RepoRoot(), "..", "shared", "acceptance", "seed-commands.sh"),
+		"/work/shared/acceptance/seed-commands.sh",
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Skip("SKIP shared/acceptance/seed-commands.sh not found beside the clone")
+	return ""
+}
+
+// TestSeedCommands runs the seed's random-mode commands exactly as the
+// acceptance script writes them (`$WASMER run --volume ...`), with each
+// runtime standing in for `wasmer`: wazero-run, the SDK's run.mjs and the
+// real CLI.
+func TestSeedCommands(t *testing.T) {
+	script := acceptanceScript(t)
+	for _, rt := range runtimes {
+		t.Run(rt.name, func(t *testing.T) {
+			needRunner(t, rt.name, rt.requiredCI)
+			var wasmer string
+			switch rt.name {
+			case "wazero":
+				wasmer = buildTool(t, "./cmd/wazero-run", false)
+			case "wasmer-sdk":
+				// GOGC=off: see wasmerEnv. run.mjs takes flags before `run`.
+				wasmer = "node " + filepath.Join(runner.SDKDir(""), "run.mjs") + " --env GOGC=off"
+			case "wasmer":
+				p, err := runner.FindWasmer("")
+				if err != nil {
+					t.Fatal(err)
+				}
+				// GOGC=off (see wasmerEnv) goes after `run`, where the
+				// CLI takes --env: a two-line wrapper puts it there.
+				wasmer = filepath.Join(t.TempDir(), "wasmer-gogc-off")
+				sh := "#!/bin/sh\nsub=$1; shift\nexec '" + p + "' \"$sub\" --env GOGC=off \"$@\"\n"
+				if err := os.WriteFile(wasmer, []byte(sh), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command("bash", script, "random-tmp", "random-data")
+			cmd.Env = append(os.Environ(),
+				"WASMER="+wasmer,
+				"GUEST_NATIVE="+testutil.GuestNative(t),
+				"GUEST_WASM="+testutil.GuestWasm(t),
+				"NUMOPS=300", "TIMEOUT=300")
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			t.Logf("%s in %v:\n%s", rt.name, time.Since(start).Round(time.Millisecond), out)
+			if err != nil || strings.Contains(string(out), "FAIL") {
+				t.Fatalf("seed commands failed under %s: %v", rt.name, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,137 @@
+package e2e_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+)
+
+// Sizes for the suite: small enough for 2 shared cores, big enough that
+// every op kind runs many times on the seed's 10 MiB config.
+const (
+	randomOps    = 300
+	randomJ      = 4
+	randomTimout = 5 * time.Minute
+)
+
+var randomSeeds = []int{1, 7}
+
+// randomSpec is the seed's command shape: the config in /work, FILE under
+// place ("/tmp" or "/data", the latter a host dir mounted at /data).
+func randomSpec(wasm, work, data, place string, extra ...string) runner.Spec {
+	s := runner.Spec{
+		Wasm:    wasm,
+		Volumes: []runner.Volume{{Host: work, Guest: "/work"}},
+		Args:    append([]string{"-f", "/work/fsx-10mb.toml"}, extra...),
+		Timeout: randomTimout,
+	}
+	if place == "/data" {
+		s.Volumes = append(s.Volumes, runner.Volume{Host: data, Guest: "/data"})
+	}
+	s.Args = append(s.Args, place+"/fsxfile")
+	return s
+}
+
+// nativeFiles runs the native guest with the same arguments and returns
+// the directory holding its thread-K/fsxfile: a runtime's final files must
+// be byte-identical to these, since a seed fixes every op.
+func nativeFiles(t *testing.T, seed int) string {
+	t.Helper()
+	work, data := t.TempDir(), t.TempDir()
+	writeConfig(t, work)
+	s := randomSpec(testutil.GuestNative(t), work, data, "/data",
+		"-N", strconv.Itoa(randomOps), "-S", strconv.Itoa(seed), "-j"+strconv.Itoa(randomJ))
+	r, _ := runner.New("native", runner.Options{})
+	code, out, err := run(t, r, s)
+	if err != nil || code != 0 {
+		t.Fatalf("native run: code %d err %v\n%s", code, err, out)
+	}
+	return data
+}
+
+// TestRandomMode runs the seed's random-mode command (10 MiB config, -j4)
+// under each runtime on /tmp (the runtime's own filesystem: Wasmer's
+// in-memory one) and on a host dir mounted at /data, for a few seeds; on
+// /data the files left behind must equal the native run's.
+func TestRandomMode(t *testing.T) {
+	for _, rt := range runtimes {
+		t.Run(rt.name, func(t *testing.T) {
+			r := needRunner(t, rt.name, rt.requiredCI)
+			wasm := testutil.GuestWasm(t)
+			for _, seed := range randomSeeds {
+				for _, place := range []string{"/tmp", "/data"} {
+					t.Run(fmt.Sprintf("seed%d%s", seed, strings.ReplaceAll(place, "/", "_")), func(t *testing.T) {
+						work, data := t.TempDir(), t.TempDir()
+						writeConfig(t, work)
+						s := randomSpec(wasm, work, data, place,
+							"-N", strconv.Itoa(randomOps), "-S", strconv.Itoa(seed), "-j"+strconv.Itoa(randomJ))
+						s.Env = guestEnv(rt.name)
+						start := time.Now()
+						code, out, err := run(t, r, s)
+						if err != nil || code != 0 {
+							t.Fatalf("%s %v: code %d err %v\n%s", rt.name, runner.WasmerArgs(s), code, err, out)
+						}
+						if n := strings.Count(out, "All operations completed A-OK!"); n != randomJ {
+							t.Fatalf("%d workers said A-OK, want %d:\n%s", n, randomJ, out)
+						}
+						t.Logf("%s: %s", time.Since(start).Round(time.Millisecond), lastLine(out))
+						if place != "/data" {
+							return
+						}
+						want := nativeFiles(t, seed)
+						for k := 1; k <= randomJ; k++ {
+							rel := filepath.Join("thread-"+strconv.Itoa(k), "fsxfile")
+							got, err1 := os.ReadFile(filepath.Join(data, rel))
+							exp, err2 := os.ReadFile(filepath.Join(want, rel))
+							if err1 != nil || err2 != nil || !bytes.Equal(got, exp) {
+								t.Errorf("%s on the host after the run differs from the native run's (%d vs %d bytes; %v %v)",
+									rel, len(got), len(exp), err1, err2)
+							}
+						}
+					})
+				}
+			}
+		})
+	}
+}
+
+// TestRandomInject: --inject makes the run fail under every runtime, with
+// the same exit code and at the same op as natively.
+func TestRandomInject(t *testing.T) {
+	args := []string{"-N", strconv.Itoa(randomOps), "-S", "3", "-j1", "--inject", "150"}
+	work := t.TempDir()
+	writeConfig(t, work)
+	nat, _ := runner.New("native", runner.Options{})
+	ns := randomSpec(testutil.GuestNative(t), work, t.TempDir(), "/data", args...)
+	wantCode, nout, err := run(t, nat, ns)
+	if err != nil || (wantCode != 110 && wantCode != 120) {
+		t.Fatalf("native --inject: code %d err %v, want 110 or 120 (fsx.c's miscompare/size codes)\n%s", wantCode, err, nout)
+	}
+	for _, rt := range runtimes {
+		t.Run(rt.name, func(t *testing.T) {
+			r := needRunner(t, rt.name, rt.requiredCI)
+			s := randomSpec(testutil.GuestWasm(t), work, "", "/tmp", args...)
+			s.Env = guestEnv(rt.name)
+			code, out, err := run(t, r, s)
+			if err != nil || code != wantCode {
+				t.Fatalf("%s --inject: code %d err %v, want %d as natively\n%s", rt.name, code, err, wantCode, out)
+			}
+			if !strings.Contains(out, "LOG DUMP") || !strings.Contains(out, "Using seed 3") {
+				t.Errorf("the failure report lacks LOG DUMP or the seed:\n%s", out)
+			}
+		})
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return s[strings.LastIndexByte(s, '\n')+1:]
+}
