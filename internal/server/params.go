@@ -134,6 +134,9 @@ func parseUint(name, v string) (uint64, *paramError) {
 }
 
 func parseInt(name, v string, lo, hi int64, capFlag string) (int64, *paramError) {
+	if strings.HasPrefix(v, "+") { // ParseInt takes "+5"; keep one spelling per number
+		return 0, errParam(name, "want a decimal integer without a sign, got %q", v)
+	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {

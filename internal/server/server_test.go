@@ -148,6 +148,7 @@ func TestStatuses(t *testing.T) {
 		{name: "huge body", method: "POST", target: "/run", body: "cwd=" + big, ctype: "application/x-www-form-urlencoded", status: 413},
 		{name: "unknown parameter", method: "GET", target: q("numops=5&wirte=3"), status: 400, param: "wirte"},
 		{name: "numops not a number", method: "GET", target: q("numops=ten"), status: 400, param: "numops"},
+		{name: "numops plus sign", method: "GET", target: q("numops=%2B5"), status: 400, param: "numops"},
 		{name: "numops negative", method: "GET", target: q("numops=-1"), status: 400, param: "numops"},
 		{name: "numops over cap", method: "GET", target: q("numops=1001"), status: 400, param: "numops"},
 		{name: "numops overflow", method: "GET", target: q("numops=99999999999999999999"), status: 400, param: "numops"},
