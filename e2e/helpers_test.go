@@ -29,22 +29,6 @@ var runtimes = []struct {
 	{"wasmer", false},
 }
 
-// wasmerEnv is the environment the real guest needs under both Wasmer
-// runtimes (the CLI 7.4.2 and @wasmer/sdk 0.16.0): GOGC=off, because there a
-// Go garbage collection while an os.File is open never finishes, and the
-// guest's first collection comes at set-up once its model (2 x flen) is a
-// few MiB (docs/findings.md, "GC with an open os.File hangs"). wazero runs
-// with the GC on.
-var wasmerEnv = []string{"GOGC=off"}
-
-// guestEnv is wasmerEnv for the Wasmer runtimes, nothing elsewhere.
-func guestEnv(runtime string) []string {
-	if runtime == "wasmer" || runtime == "wasmer-sdk" {
-		return wasmerEnv
-	}
-	return nil
-}
-
 // needRunner returns the runner called name, or skips (fails in CI when
 // required) with the reason it is unavailable.
 func needRunner(t testing.TB, name string, requiredCI bool) runner.Runner {

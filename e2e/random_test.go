@@ -73,7 +73,6 @@ func TestRandomMode(t *testing.T) {
 						writeConfig(t, work)
 						s := randomSpec(wasm, work, data, place,
 							"-N", strconv.Itoa(randomOps), "-S", strconv.Itoa(seed), "-j"+strconv.Itoa(randomJ))
-						s.Env = guestEnv(rt.name)
 						start := time.Now()
 						code, out, err := run(t, r, s)
 						if err != nil || code != 0 {
@@ -119,7 +118,6 @@ func TestRandomInject(t *testing.T) {
 		t.Run(rt.name, func(t *testing.T) {
 			r := needRunner(t, rt.name, rt.requiredCI)
 			s := randomSpec(testutil.GuestWasm(t), work, "", "/tmp", args...)
-			s.Env = guestEnv(rt.name)
 			code, out, err := run(t, r, s)
 			if err != nil || code != wantCode {
 				t.Fatalf("%s --inject: code %d err %v, want %d as natively\n%s", rt.name, code, err, wantCode, out)
