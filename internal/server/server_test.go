@@ -467,3 +467,30 @@ func TestPolledDeadline(t *testing.T) {
 		t.Fatalf("parent cancel: %v", ctx2.Err())
 	}
 }
+
+// Under Wasmer the request context ends a few ms into every request, so the
+// guest detaches runs from it there; natively a client going away cancels.
+func TestDetachRuns(t *testing.T) {
+	t.Parallel()
+	slow := func(ctx context.Context, o exerciser.Options) (exerciser.Result, error) {
+		for range 20 {
+			if ctx.Err() != nil {
+				return exerciser.Result{Workers: []exerciser.WorkerResult{{Worker: 1, Cancelled: true}}}, nil
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return okRun(ctx, o)
+	}
+	for _, detach := range []bool{false, true} {
+		f := newFixture(t, slow, Limits{})
+		f.srv.opt.DetachRuns = detach
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // the client is gone before the run starts
+		req := httptest.NewRequest(http.MethodGet, "/run?cwd="+url.QueryEscape(f.root)+"&file=a&threads=1", nil).WithContext(ctx)
+		a := do(t, f.srv, req)
+		want := map[bool]int{false: 503, true: 200}[detach]
+		if a.status != want {
+			t.Errorf("DetachRuns=%v: status %d, want %d\n%s", detach, a.status, want, a.raw)
+		}
+	}
+}
