@@ -163,6 +163,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	for _, w := range workers {
+		w.release()
+	}
 	for _, w := range res.Workers {
 		res.TotalOps += w.OpsDone
 	}
@@ -198,6 +201,7 @@ func setupWorker(k int, opts *Options, fs FS, sw *syncWriter) (*worker, error) {
 	w.f, w.artDir, w.artName = f, artDir, artName
 	if err := w.checkTruncExtend(); err != nil {
 		f.Close()
+		w.release()
 		return nil, err
 	}
 	return w, nil
@@ -205,9 +209,13 @@ func setupWorker(k int, opts *Options, fs FS, sw *syncWriter) (*worker, error) {
 
 func closeAll(ws []*worker) {
 	for _, w := range ws {
-		if w != nil && w.f != nil {
+		if w == nil {
+			continue
+		}
+		if w.f != nil {
 			w.f.Close()
 		}
+		w.release()
 	}
 }
 

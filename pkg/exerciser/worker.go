@@ -86,12 +86,12 @@ func newWorker(id int, seed uint64, path string, opts *Options, fs FS, out *sync
 		monTo:     opts.Monitor[1],
 	}
 	w.opMin = min(c.OpSize.Min, w.opMax)
-	w.good = make([]byte, c.FileLen)
-	w.orig = make([]byte, c.FileLen)
+	w.good = buffers.get(c.FileLen)
+	w.orig = buffers.get(c.FileLen)
 	fillRandom(&w.rng, w.orig)
 	// The read buffer doubles as the full-compare chunk, so give it at
 	// least 256 KiB (capped at flen) even when ops are tiny.
-	w.tmp = make([]byte, min(c.FileLen, max(w.opMax, 256<<10)))
+	w.tmp = buffers.get(min(c.FileLen, max(w.opMax, 256<<10)))
 	pc := 16 << 10
 	if w.trace || w.monitor {
 		pc = printedCap
