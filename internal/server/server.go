@@ -78,9 +78,9 @@ type Options struct {
 	// NoGC turns the garbage collector off for the server's life. Under the
 	// Wasmer CLI and SDK a collection — background or an explicit
 	// runtime.GC() between requests — stalls the guest for good
-	// (docs/findings.md). The price: memory is never reclaimed, about
-	// 2 × flen × threads per run, so a long-lived server under Wasmer must be
-	// restarted before the 4 GiB of a wasm32 guest run out.
+	// (docs/findings.md). The exerciser hands its big buffers from run to
+	// run, so memory stays at the busiest run's size; only a run's small
+	// garbage (JSON, logs) is never reclaimed.
 	NoGC bool
 }
 
