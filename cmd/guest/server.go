@@ -75,8 +75,13 @@ func runServer(cli *CLI) error {
 	if cli.Quiet {
 		logw = io.Discard
 	}
+	aliases, err := server.ParseAliases(os.Getenv("FSX_VOLUME_MAP"))
+	if err != nil {
+		return usagef("%v", err)
+	}
 	srv := server.New(server.Options{
 		Roots:          roots,
+		Aliases:        aliases,
 		Limits:         lim,
 		DefaultNumOps:  numops,
 		DefaultThreads: threads,

@@ -108,3 +108,34 @@ func checkWorkerPaths(dir string, paths []string) *paramError {
 	}
 	return nil
 }
+
+// Alias maps the path prefix From to To.
+type Alias struct{ From, To string }
+
+// ParseAliases parses FSX_VOLUME_MAP: "FROM=TO" pairs separated by commas,
+// both absolute.
+func ParseAliases(s string) ([]Alias, error) {
+	var as []Alias
+	for _, kv := range strings.Split(s, ",") {
+		if kv == "" {
+			continue
+		}
+		from, to, ok := strings.Cut(kv, "=")
+		if !ok || !filepath.IsAbs(from) || !filepath.IsAbs(to) {
+			return nil, errors.New("FSX_VOLUME_MAP: want FROM=TO pairs of absolute paths, got " + strconv.Quote(kv))
+		}
+		as = append(as, Alias{filepath.Clean(from), filepath.Clean(to)})
+	}
+	return as, nil
+}
+
+// applyAliases rewrites p when it is an alias's From or below it. Paths
+// with ".." are left alone for resolveCwd to refuse.
+func applyAliases(p string, as []Alias) string {
+	for _, a := range as {
+		if p == a.From || strings.HasPrefix(p, a.From+"/") {
+			return a.To + p[len(a.From):]
+		}
+	}
+	return p
+}

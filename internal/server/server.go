@@ -56,8 +56,13 @@ type runDefaults struct {
 // Options configure a Server.
 type Options struct {
 	// Roots are the directories a run's cwd must be inside. Empty allows nothing.
-	Roots  []string
-	Limits Limits
+	Roots []string
+	// Aliases map a path prefix the client names to where it really is
+	// (applied to cwd and Roots before any check). The Wasmer SDK runner
+	// copies a volume GUEST to /workspace/GUEST and says so in
+	// FSX_VOLUME_MAP; with the alias, a query's cwd=/data still works there.
+	Aliases []Alias
+	Limits  Limits
 	// DefaultNumOps is numops when a request omits it: the CLI's "unlimited"
 	// makes no sense for a request, so the seed's 10000 stands in.
 	DefaultNumOps int64
@@ -141,7 +146,7 @@ func New(opt Options) *Server {
 	opt.DefaultNumOps = min(opt.DefaultNumOps, l.MaxNumOps)
 	opt.DefaultThreads = max(1, min(opt.DefaultThreads, l.MaxThreads))
 	for i, r := range opt.Roots {
-		opt.Roots[i] = filepath.Clean(r)
+		opt.Roots[i] = filepath.Clean(applyAliases(r, opt.Aliases))
 	}
 	s := &Server{
 		opt:   opt,
@@ -219,7 +224,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	}
 	var dir string
 	if perr == nil {
-		dir, perr = resolveCwd(req.Cwd, s.opt.Roots)
+		dir, perr = resolveCwd(applyAliases(req.Cwd, s.opt.Aliases), s.opt.Roots)
 	}
 	paths := workerPaths(dir, req.File, req.Threads)
 	if perr == nil {

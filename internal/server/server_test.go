@@ -494,3 +494,54 @@ func TestDetachRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestAliases: under the SDK runner a volume GUEST lives at
+// /workspace/GUEST; with the alias a query's cwd=GUEST runs there, the
+// allowed root moves with it, and nothing else changes meaning.
+func TestAliases(t *testing.T) {
+	t.Parallel()
+	base := t.TempDir()
+	real := filepath.Join(base, "workspace", "data")
+	must(t, os.MkdirAll(filepath.Join(real, "sub"), 0o755))
+	var got []exerciser.Options
+	var mu sync.Mutex
+	srv := New(Options{
+		Roots:   []string{"/data"},
+		Aliases: []Alias{{From: "/data", To: real}},
+		Run: func(ctx context.Context, o exerciser.Options) (exerciser.Result, error) {
+			mu.Lock()
+			got = append(got, o)
+			mu.Unlock()
+			return okRun(ctx, o)
+		},
+	})
+	for _, tc := range []struct {
+		cwd    string
+		status int
+		path   string
+	}{
+		{"/data", 200, filepath.Join(real, "f")},
+		{"/data/sub", 200, filepath.Join(real, "sub", "f")},
+		{"/database", 400, ""},    // a prefix of the name is not the alias
+		{"/data/../etc", 400, ""}, // ".." is still refused after aliasing
+		{real, 200, filepath.Join(real, "f")},
+	} {
+		a := get(t, srv, "/run?cwd="+url.QueryEscape(tc.cwd)+"&file=f&numops=1&threads=1")
+		if a.status != tc.status {
+			t.Errorf("cwd=%s: status %d, want %d: %s", tc.cwd, a.status, tc.status, a.raw)
+			continue
+		}
+		if tc.status == 200 && a.body["target"] != tc.path {
+			t.Errorf("cwd=%s: target %v, want %s", tc.cwd, a.body["target"], tc.path)
+		}
+	}
+	for _, bad := range []string{"data=/x", "/data", "/data=rel"} {
+		if _, err := ParseAliases(bad); err == nil {
+			t.Errorf("ParseAliases(%q) accepted", bad)
+		}
+	}
+	as, err := ParseAliases("/data=/workspace/data,/work=/workspace/work")
+	if err != nil || len(as) != 2 || as[1] != (Alias{"/work", "/workspace/work"}) {
+		t.Errorf("ParseAliases: %v %v", as, err)
+	}
+}

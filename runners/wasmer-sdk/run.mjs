@@ -214,7 +214,11 @@ async function main() {
       process.exit(EXIT_TIMEOUT);
     }, o.timeoutMs + 10_000).unref();
   }
-  const proc = await sb.command(pkg, args, { env: o.env }).spawn({
+  // The guest learns some paths outside its arguments (an HTTP query's
+  // cwd=/data): FSX_VOLUME_MAP tells it where each volume really is.
+  const map = o.volumes.filter((v) => v.inSandbox !== v.guest).map((v) => `${v.guest}=${v.inSandbox}`).join(",");
+  const env = map && !("FSX_VOLUME_MAP" in o.env) ? { FSX_VOLUME_MAP: map, ...o.env } : o.env;
+  const proc = await sb.command(pkg, args, { env }).spawn({
     stdout: "pipe", stderr: "pipe", stdin: "closed",
     ...(o.timeoutMs > 0 ? { timeoutMs: o.timeoutMs } : {}),
   });
