@@ -362,6 +362,35 @@ func TestFaultyFileLayerIsCaught(t *testing.T) {
 				}
 				return false, 0, nil
 			}},
+		// The model marks grown pages as zero instead of clearing them
+		// (zeropages.go); a file layer that exposes stale bytes there must
+		// still be caught, whether the file grew by truncate or by a hole
+		// (at every growth: a later write or truncate may hide one).
+		{name: "stale data after truncate up", wantCode: ExitMiscompare, wantText: "OFFSET\tGOOD\tBAD\tRANGE",
+			fault: func(fs *faultFS, f *faultFile, m string, n int, p []byte, off int64) (bool, int, error) {
+				if m != "Truncate" || n < 10 {
+					return false, 0, nil
+				}
+				size, _ := f.File.Size()
+				if off-size < 4*pageSize {
+					return false, 0, nil
+				}
+				err := f.File.Truncate(off)
+				f.File.WriteAt([]byte{0xAA}, size+(off-size)/2)
+				return true, 0, err
+			}},
+		{name: "stale data in a hole", wantCode: ExitMiscompare, wantText: "OFFSET\tGOOD\tBAD\tRANGE",
+			fault: func(fs *faultFS, f *faultFile, m string, n int, p []byte, off int64) (bool, int, error) {
+				if m != "WriteAt" || n < 10 {
+					return false, 0, nil
+				}
+				size, _ := f.File.Size()
+				if off-size < 4*pageSize {
+					return false, 0, nil
+				}
+				f.File.WriteAt([]byte{0xAA}, size+(off-size)/2)
+				return false, 0, nil
+			}},
 		{name: "close error", wantCode: ExitCloseOpen, wantText: "close/open: close",
 			fault: func(fs *faultFS, f *faultFile, m string, n int, p []byte, off int64) (bool, int, error) {
 				return m == "Close" && n == 2, 0, eio

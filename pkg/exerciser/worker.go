@@ -34,8 +34,9 @@ type worker struct {
 
 	flen, align    uint64
 	opMin, opMax   uint64
-	good, orig     []byte // the model: what the file must hold; the random pattern
-	tmp            []byte // read buffer, also the chunk for full compares
+	good, orig     []byte    // the model: what the file must hold; the random pattern
+	zero           zeroPages // pages of good that read as zeros (zeropages.go)
+	tmp            []byte    // read buffer, also the chunk for full compares
 	fileSize       uint64
 	op             int64 // number of the current op, from 1
 	numOps         int64
@@ -87,6 +88,7 @@ func newWorker(id int, seed uint64, path string, opts *Options, fs FS, out *sync
 	}
 	w.opMin = min(c.OpSize.Min, w.opMax)
 	w.good = buffers.get(c.FileLen)
+	w.zero = newZeroPages(c.FileLen)
 	w.orig = buffers.get(c.FileLen)
 	fillRandom(&w.rng, w.orig)
 	// The read buffer doubles as the full-compare chunk, so give it at
@@ -131,6 +133,7 @@ func (w *worker) run(ctx context.Context) WorkerResult {
 	res.Elapsed = time.Since(start)
 	switch {
 	case !ok:
+		w.materialize()
 		res.Failure = w.report()
 	case res.Cancelled:
 		w.printf("%sstopped (cancelled) after %d ops\n", w.prefix(), w.op)
@@ -238,14 +241,15 @@ func (w *worker) write(kind opKind, off, size uint64) bool {
 		return true
 	}
 	old := w.fileSize
+	if old < off {
+		w.zeroModel(old, off) // the hole reads back as zeros
+	}
+	w.unmark(off, off+size) // the data lands on real zeros, not marks
 	inject := w.injectNow()
 	if inject {
 		copy(w.tmp[:size], w.good[off:off+size])
 	}
 	gendata(w.good[off:off+size], w.orig[off:off+size], off, byte(w.op))
-	if old < off {
-		clear(w.good[old:off]) // the hole reads back as zeros
-	}
 	if off+size > old {
 		w.fileSize = off + size
 	}
@@ -281,7 +285,7 @@ func (w *worker) truncate(size uint64) bool {
 	size -= size % w.align
 	old := w.fileSize
 	if size > old {
-		clear(w.good[old:size])
+		w.zeroModel(old, size)
 	}
 	w.fileSize = size
 	var flags uint8
@@ -367,9 +371,10 @@ func (w *worker) fullCompare(when string) bool {
 // checkBuffers is the data judge: buf was read at off and must equal the
 // model there.
 func (w *worker) checkBuffers(buf []byte, off uint64, when string) bool {
-	if bytes.Equal(buf, w.good[off:off+uint64(len(buf))]) {
+	if w.modelEqual(buf, off) {
 		return true
 	}
+	w.materialize()
 	return w.miscompare(buf, off, when)
 }
 
