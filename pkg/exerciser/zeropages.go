@@ -1,7 +1,5 @@
 package exerciser
 
-import "bytes"
-
 // Growing the file (a truncate up, a write past EOF) makes a range of the
 // model read as zeros. fsx.c and fsx-rs memset that range; with sizes drawn
 // anywhere in flen that is about half a MiB per op, the largest cost of the
@@ -78,7 +76,7 @@ func (w *worker) modelEqual(buf []byte, off uint64) bool {
 			end += pageSize
 		}
 		n := min(end-off, uint64(len(buf)))
-		if zero && !isZero(buf[:n]) || !zero && !bytes.Equal(buf[:n], w.good[off:off+n]) {
+		if zero && !isZero(buf[:n]) || !zero && !equal(buf[:n], w.good[off:off+n]) {
 			return false
 		}
 		buf, off = buf[n:], off+n
@@ -93,7 +91,7 @@ var zeroBlock [64 << 10]byte
 func isZero(b []byte) bool {
 	for len(b) > 0 {
 		n := min(len(b), len(zeroBlock))
-		if !bytes.Equal(b[:n], zeroBlock[:n]) {
+		if !equal(b[:n], zeroBlock[:n]) {
 			return false
 		}
 		b = b[n:]
