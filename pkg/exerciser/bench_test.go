@@ -12,7 +12,8 @@ import (
 )
 
 // benchWorker runs one worker's loop for b.N ops (set-up excluded) and
-// reports ops/s and the worker's memory.
+// reports ops/s and the worker's memory. The file lives in b.TempDir(), so
+// TMPDIR picks the filesystem (docs/perf-random.md: ext4 and tmpfs).
 func benchWorker(b *testing.B, cfg Config) {
 	opts := Options{Path: filepath.Join(b.TempDir(), "f"), Threads: 1, NumOps: int64(b.N), Config: cfg, Seed: 1, Out: io.Discard}
 	var before, after runtime.MemStats
@@ -44,6 +45,15 @@ func BenchmarkSeedMix(b *testing.B) { benchWorker(b, seedConfig(b)) }
 func BenchmarkSeedMixNoCloseOpen(b *testing.B) {
 	c := seedConfig(b)
 	c.Weights.CloseOpen = 0
+	benchWorker(b, c)
+}
+
+// The seed's mix without the size judge (nosizechecks): what fstat and
+// seek-to-end after every op cost. The issue requires them; this only
+// measures them.
+func BenchmarkSeedMixNoSizeChecks(b *testing.B) {
+	c := seedConfig(b)
+	c.NoSizeChecks = true
 	benchWorker(b, c)
 }
 
