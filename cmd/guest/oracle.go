@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
@@ -156,11 +157,13 @@ func runOracle(cli *CLI) error {
 		}
 	}
 	if cli.Verbose && !cli.JSON {
-		// Memory must stay flat in the chain length (and, under WASI, the
-		// hand-run collector must keep up): say what the run held.
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		fmt.Printf("oracle: memory: %d MiB from the system, %d MiB heap in use, %d collections\n", ms.Sys>>20, ms.HeapInuse>>20, ms.NumGC)
+		// Memory must stay flat in the chain length: say what the run
+		// allocated and holds. runtime/metrics, not ReadMemStats, which
+		// hangs the guest under the Wasmer SDK.
+		m := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+		metrics.Read(m)
+		fmt.Printf("oracle: memory: %d bytes allocated (%.0f per case), %d MiB from the system, %d collections\n",
+			m[0].Value.Uint64(), float64(m[0].Value.Uint64())/float64(count), m[1].Value.Uint64()>>20, m[2].Value.Uint64())
 	}
 	if c := res.Comparer; c != nil {
 		fillCompare(&sum, c)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"syscall"
@@ -104,7 +103,6 @@ func Run(ctx context.Context, cfg Config, emit func(index int64, rec []byte) err
 		go l.loop(ctx, done)
 	}
 	var err error
-	gc := newGCGuard()
 	defer gcOff()()
 	index := cfg.Start
 	for k := 0; err == nil && index < cfg.Start+cfg.Count; k++ {
@@ -123,7 +121,6 @@ func Run(ctx context.Context, cfg Config, emit func(index int64, rec []byte) err
 			prev = end
 		}
 		l.free <- ch
-		gc.maybe()
 	}
 	// Let every lane finish its current case (it owns OS threads and
 	// files), then tidy up.
@@ -238,8 +235,8 @@ func (l *lane) stop() error {
 }
 
 func (l *lane) worker2() {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	lockThread()
+	defer unlockThread()
 	for i := range l.toW2 {
 		l.exec(i)
 		l.fromW2 <- struct{}{}
@@ -248,8 +245,8 @@ func (l *lane) worker2() {
 
 func (l *lane) loop(ctx context.Context, done <-chan struct{}) {
 	defer close(l.exited)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	lockThread()
+	defer unlockThread()
 	cfg := l.cfg
 	end := cfg.Start + cfg.Count
 	for k := int64(l.id); ; k += int64(cfg.Lanes) {

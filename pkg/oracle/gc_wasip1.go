@@ -1,53 +1,21 @@
 package oracle
 
-import (
-	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
-)
+import "runtime/debug"
 
 // Under the Wasmer SDK a Go guest hangs as soon as the garbage collector
-// runs in the background: its workers sleep through poll_oneoff with a
-// relative timeout, which never returns there (docs/findings.md). An
-// explicit runtime.GC() does not sleep and completes. So for the length of
-// a run the automatic collector is off and the merger collects by hand
-// after every gcEvery bytes allocated; per-case allocation is kept small, so
-// that is rare.
-const gcEvery = 16 << 20
-
-type gcGuard struct {
-	sample [1]metrics.Sample
-	last   uint64
-}
-
-func newGCGuard() *gcGuard {
-	g := &gcGuard{}
-	g.sample[0].Name = "/gc/heap/allocs:bytes"
-	g.last = g.allocs()
-	return g
-}
-
-func (g *gcGuard) allocs() uint64 {
-	metrics.Read(g.sample[:])
-	if g.sample[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return g.sample[0].Value.Uint64()
-}
-
-// gcOff turns the automatic collector off for the rest of the process.
-// It is never turned back on: restoring it with a heap above the old goal
-// starts a background cycle at once, and the guest hangs at the end of an
-// otherwise finished run (seen on the SDK with kept case files).
+// runs: its background workers sleep through poll_oneoff with a relative
+// timeout, which never returns there, and in this guest even a collection
+// started by hand (runtime.GC) hung at the first call (docs/findings.md).
+// So under wasip1 the automatic collector is switched off for the rest of
+// the process and never collects: the executor allocates ~270 bytes per
+// case (path strings the wasip1 syscall layer builds), so memory grows by
+// about 170 MB over a whole chain-3 run and stays far below wasm32's 4 GiB.
 func gcOff() func() {
 	debug.SetGCPercent(-1)
-	return func() {}
+	return func() {} // never back on: a cycle would start at once and hang
 }
 
-// maybe collects when enough was allocated since the last collection.
-func (g *gcGuard) maybe() {
-	if a := g.allocs(); a-g.last >= gcEvery {
-		runtime.GC()
-		g.last = g.allocs()
-	}
-}
+// Under wasip1 there is one thread and nothing to pin: the workers stay
+// plain goroutines.
+func lockThread()   {}
+func unlockThread() {}

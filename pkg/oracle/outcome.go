@@ -339,6 +339,15 @@ func (o *Outcome) FormatSnapshot() string {
 		if o.Value == 0 && o.Data.N == 0 && !o.Data.Hashed {
 			return "0 bytes"
 		}
+		if !o.Data.Hashed {
+			var n uint64
+			for _, r := range o.Data.Runs[:o.Data.N] {
+				n += r.Count
+			}
+			if n != uint64(o.Value) { // stat and content disagree: say both
+				return fmt.Sprintf("size %d, content %s", o.Value, o.Data.String())
+			}
+		}
 		return fmt.Sprintf("%d bytes %s", o.Value, o.Data.String())
 	case ENOENT:
 		return "missing"
