@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -89,8 +90,9 @@ func Run(ctx context.Context, cfg Config, emit func(index int64, rec []byte) err
 	}
 	done := make(chan struct{})
 	lanes := make([]*lane, cfg.Lanes)
+	run := runs.Add(1)
 	for i := range lanes {
-		l, err := newLane(&cfg, i)
+		l, err := newLane(&cfg, i, run)
 		if err != nil {
 			for _, l := range lanes[:i] {
 				l.stop()
@@ -183,7 +185,10 @@ var fills = func() (f [Handles][]byte) {
 	return
 }()
 
-func newLane(cfg *Config, id int) (*lane, error) {
+// runs numbers the runs of this process, for C's path.
+var runs atomic.Int64
+
+func newLane(cfg *Config, id int, run int64) (*lane, error) {
 	l := &lane{
 		cfg: cfg, id: id,
 		outs:     make([]Outcome, cfg.Chain+len(Files)),
@@ -196,9 +201,10 @@ func newLane(cfg *Config, id int) (*lane, error) {
 		out:      make(chan *chunk, 1),
 		free:     make(chan *chunk, 2),
 		exited:   make(chan struct{}),
-		// The pid keeps concurrent native runs apart; the case index makes
-		// C's path unique per case.
-		tmpPfx: filepath.Join(cfg.TmpDir, "fsx-oracle-c"+strconv.Itoa(os.Getpid())+"-"),
+		// The pid and the run number keep concurrent runs apart (processes,
+		// and runs within one process); the case index makes C's path
+		// unique per case.
+		tmpPfx: filepath.Join(cfg.TmpDir, "fsx-oracle-c"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(run, 10)+"-"),
 	}
 	for i := 0; i < 2; i++ {
 		l.free <- &chunk{data: make([]byte, 0, chunkCases*16), ends: make([]int, 0, chunkCases)}
