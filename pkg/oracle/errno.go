@@ -83,11 +83,13 @@ func ErrnoOf(err error) Errno {
 	if err == nil {
 		return OK
 	}
-	var e syscall.Errno
-	if errors.As(err, &e) {
-		if k, ok := errnoMap[e]; ok {
-			return k
-		}
+	// The executor's errors are bare errnos: no errors.As, which allocates.
+	e, ok := err.(syscall.Errno)
+	if !ok && !errors.As(err, &e) {
+		return EOTHER
+	}
+	if k, ok := errnoMap[e]; ok {
+		return k
 	}
 	return EOTHER
 }

@@ -153,9 +153,10 @@ type handle struct {
 type lane struct {
 	cfg    *Config
 	id     int
-	dir    string // reuse mode: the lane's directory; keep mode: the current case's
-	paths  [len(Files)]string
+	dir    string             // reuse mode: the lane's directory; keep mode: the current case's
+	paths  [len(Files)]string // native: the files' paths (fs_other.go)
 	tmpPfx string
+	laneFS // how files are named to the kernel (fs_*.go)
 
 	c        Case
 	handles  [Handles]handle
@@ -220,6 +221,9 @@ func newLane(cfg *Config, id int, run int64) (*lane, error) {
 		}
 		l.setPaths()
 	}
+	if err := l.fsInit(); err != nil {
+		return nil, err
+	}
 	go l.worker2()
 	return l, nil
 }
@@ -232,6 +236,7 @@ func (l *lane) setPaths() {
 // stop ends worker 2 and removes the lane's directory (reuse mode).
 func (l *lane) stop() error {
 	close(l.toW2)
+	l.fsClose()
 	if !l.cfg.KeepFiles {
 		if err := os.Remove(l.dir); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("cannot remove %s: %w", l.dir, err)
@@ -304,7 +309,9 @@ func (l *lane) runCase(index int64) error {
 		}
 		l.setPaths()
 	}
-	l.paths[2] = l.tmpPfx + strconv.FormatInt(index, 10)
+	if err := l.fsCase(index); err != nil {
+		return fmt.Errorf("case %d: %w", index, err)
+	}
 	for i, st := range l.c.Steps {
 		if st.Worker == 1 {
 			l.exec(i)
@@ -323,7 +330,8 @@ func (l *lane) runCase(index int64) error {
 	}
 	L := cfg.Chain
 	for f := range Files {
-		snapshot(l.paths[f], l.snapBuf, &l.outs[L+f])
+		fd, err := l.open(f, syscall.O_RDONLY)
+		snapshotFD(fd, err, l.snapBuf, &l.outs[L+f])
 	}
 	// Empty the case for the next one: C always (it is outside the root),
 	// A and B unless they are kept for the host re-read.
@@ -331,8 +339,8 @@ func (l *lane) runCase(index int64) error {
 		if cfg.KeepFiles && f < 2 || l.outs[L+f].Err == ENOENT {
 			continue
 		}
-		if err := unlinkRetry(l.paths[f]); err != nil && err != syscall.ENOENT {
-			return fmt.Errorf("case %d: cannot remove %s: %w", index, l.paths[f], err)
+		if err := l.unlink(f); err != nil && err != syscall.ENOENT {
+			return fmt.Errorf("case %d: cannot remove %s: %w", index, Files[f], err)
 		}
 	}
 	l.rec = appendArray(l.rec[:0], len(l.outs))
@@ -364,13 +372,7 @@ func (l *lane) exec(i int) {
 	switch cmd.Op {
 	case OpOpen:
 		var fd int
-		for {
-			fd, err = syscall.Open(l.paths[e.File], cmd.Flags, 0o644)
-			if err != syscall.EINTR {
-				break
-			}
-		}
-		if err == nil {
+		if fd, err = l.open(int(e.File), cmd.Flags); err == nil {
 			// Opening over an open handle replaces it (Rust drops the old
 			// File after the new one is open); a failed open keeps it.
 			if h.open {
@@ -405,10 +407,7 @@ func (l *lane) exec(i int) {
 			o.Value = int64(st.Size)
 		}
 	case OpStat:
-		var st syscall.Stat_t
-		if err = syscall.Stat(l.paths[e.File], &st); err == nil {
-			o.Value = int64(st.Size)
-		}
+		o.Value, err = l.stat(int(e.File))
 	case OpReadDir:
 		names, err = readDirNames(l.dir, names)
 		if err == nil {
@@ -419,7 +418,7 @@ func (l *lane) exec(i int) {
 		n, err = writeRetry(l.stderrFD, l.stderrLn)
 		o.Value = int64(n)
 	case OpDelete:
-		err = unlinkRetry(l.paths[e.File])
+		err = l.unlink(int(e.File))
 	}
 	if err != nil {
 		*o = Outcome{Err: ErrnoOf(err), Names: names[:0]}
@@ -475,8 +474,6 @@ func unlinkRetry(path string) error {
 // snapshot records whether path exists, its size and a digest of its
 // content, into o. buf is scratch space.
 func snapshot(path string, buf []byte, o *Outcome) {
-	names := o.Names[:0]
-	*o = Outcome{Shape: ShapeData, Names: names}
 	var fd int
 	var err error
 	for {
@@ -485,6 +482,14 @@ func snapshot(path string, buf []byte, o *Outcome) {
 			break
 		}
 	}
+	snapshotFD(fd, err, buf, o)
+}
+
+// snapshotFD is snapshot of a file already opened read-only as fd, or of
+// the error that opening it gave; it closes fd.
+func snapshotFD(fd int, err error, buf []byte, o *Outcome) {
+	names := o.Names[:0]
+	*o = Outcome{Shape: ShapeData, Names: names}
 	if err != nil {
 		*o = Outcome{Err: ErrnoOf(err), Names: names}
 		return

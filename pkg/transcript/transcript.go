@@ -382,7 +382,7 @@ func (r *Reader) Next() ([]byte, error) {
 	case 0xc0:
 		return nil, r.readTrailer()
 	case 0xc4, 0xc5, 0xc6:
-		size := map[byte]int{0xc4: 1, 0xc5: 2, 0xc6: 4}[c]
+		size := 1 << (c - 0xc4) // bin8, bin16, bin32: 1, 2, 4 length bytes
 		r.frame[0] = c
 		if _, err := io.ReadFull(r.br, r.frame[1:1+size]); err != nil {
 			return nil, r.streamErr(err, fmt.Sprintf("inside record %d", r.count))
