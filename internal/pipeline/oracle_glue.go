@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/big"
 	"os/exec"
 	"path/filepath"
@@ -198,17 +197,8 @@ func CanonicalizeNative(path string) error {
 		return err
 	}
 	defer w.Abort()
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if err := w.Write(rec); err != nil {
-			return err
-		}
+	if err := transcript.CopyRecords(w, r); err != nil {
+		return err
 	}
 	return w.Close()
 }

@@ -65,18 +65,26 @@ func Merge(dst string, srcs []string, opts ...Option) error {
 	}
 	defer w.Abort()
 	for _, i := range order {
-		for {
-			rec, err := rs[i].Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if err := w.Write(rec); err != nil {
-				return err
-			}
+		if err := CopyRecords(w, rs[i]); err != nil {
+			return err
 		}
 	}
 	return w.Close()
+}
+
+// CopyRecords writes every remaining record of r to w, in order; r's
+// trailer is checked on the way (Next fails on a bad one).
+func CopyRecords(w *Writer, r *Reader) error {
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
 }
