@@ -280,7 +280,7 @@ func (c *Comparer) WriteReport(w io.Writer) {
 	if len(c.shown) > 0 {
 		fmt.Fprintf(w, "first %d divergent cases:\n", len(c.shown))
 		for _, d := range c.shown {
-			fmt.Fprintf(w, "%s  signature: %s\n", strings.TrimRight(d.Program, "\n"), d.Signature)
+			fmt.Fprintf(w, "%s\n  signature: %s\n", strings.TrimRight(d.Program, "\n"), d.Signature)
 		}
 	}
 	if len(c.groups) > 0 {
