@@ -3,6 +3,7 @@
 # later sessions on the same machine reuse it:
 #
 #   scripts/install-wasmer.sh            # prints the binary's path on the last line
+#   scripts/install-wasmer.sh --find     # the same when present, else exit 1 without building
 #
 # Idempotent: a present binary of the pinned version is reused at once.
 # Otherwise it builds from the Rust crate registry (cargo install, ~20 min
@@ -22,6 +23,9 @@ if [ -x "$BIN" ]; then
     exit 0
   fi
   say "$BIN is '${v:-broken}', not wasmer $WASMER_VERSION: rebuilding"
+fi
+if [ "${1:-}" = "--find" ]; then
+  exit 1
 fi
 if other=$(command -v wasmer 2>/dev/null) && [ "$other" != "$BIN" ]; then
   ov=$("$other" --version 2>/dev/null || echo unknown)

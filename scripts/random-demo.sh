@@ -5,9 +5,8 @@
 # NUMOPS (default 10000, the seed's) sets -N.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-version=$(sed -n 's/^WASMER_VERSION=//p' scripts/install-wasmer.sh 2>/dev/null | tr -d "\"" | head -1 || true)
 wasmer=${FSX_WASMER:-}
-[ -z "$wasmer" ] && [ -x "/opt/fsx-wasix-tools/wasmer-${version:-7.4.2}/bin/wasmer" ] && wasmer="/opt/fsx-wasix-tools/wasmer-${version:-7.4.2}/bin/wasmer"
+[ -z "$wasmer" ] && wasmer=$(bash scripts/install-wasmer.sh --find 2>/dev/null || true)
 [ -z "$wasmer" ] && command -v wasmer >/dev/null && wasmer=$(command -v wasmer)
 if [ -n "$wasmer" ]; then
   echo "runtime: wasmer CLI ($wasmer)" >&2
