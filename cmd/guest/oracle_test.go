@@ -1,16 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
 )
 
 // TestOracleSeedFlowNative runs the seed's oracle commands with the native
@@ -62,25 +57,6 @@ func TestOracleSeedFlowNative(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.OK || sum.Divergent != 1 || code != exitDivergent {
 		t.Fatalf("--json verify: %v %+v exit %d", err, sum, code)
 	}
-}
-
-// guestIn runs the native guest in dir, as the seed runs verify-files
-// with a relative report path.
-func guestIn(t *testing.T, dir string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(testutil.GuestNative(t), args...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	code := 0
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running the guest: %v", err)
-	}
-	return stdout.String(), stderr.String(), code
 }
 
 // TestOracleSlicesAndCatalog: --case-start/--case-count slices, the

@@ -21,7 +21,15 @@ const seedConfig = "testdata/fsx-10mb.toml"
 // guest runs the native guest and returns stdout, stderr and the exit code.
 func guest(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return guestIn(t, "", args...)
+}
+
+// guestIn runs the native guest in dir ("" = the test's own), as the seed
+// runs verify-files with a relative report path.
+func guestIn(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(testutil.GuestNative(t), args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
