@@ -44,15 +44,10 @@ type tomlDoc struct {
 	Weights           tomlWeights `toml:"weights"`
 }
 
+// tomlWeights is Weights plus fsx-rs's weights WASI cannot express
+// (go-toml flattens the embedded struct, as encoding/json does).
 type tomlWeights struct {
-	CloseOpen uint64 `toml:"close_open"`
-	Read      uint64 `toml:"read"`
-	Write     uint64 `toml:"write"`
-	MapRead   uint64 `toml:"mapread"`
-	MapWrite  uint64 `toml:"mapwrite"`
-	Truncate  uint64 `toml:"truncate"`
-	Fsync     uint64 `toml:"fsync"`
-	Fdatasync uint64 `toml:"fdatasync"`
+	Weights
 
 	Invalidate     float64 `toml:"invalidate"`
 	PosixFallocate float64 `toml:"posix_fallocate"`
@@ -78,7 +73,7 @@ func ParseConfig(data []byte, name string) (Config, error) {
 	doc := tomlDoc{
 		FileLen: def.FileLen,
 		OpSize:  def.OpSize,
-		Weights: tomlWeights{Read: 10, Write: 10, MapRead: 10, MapWrite: 10, Truncate: 10},
+		Weights: tomlWeights{Weights: def.Weights},
 	}
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
@@ -107,10 +102,7 @@ func ParseConfig(data []byte, name string) (Config, error) {
 		FileLen:      doc.FileLen,
 		NoSizeChecks: doc.NoSizeChecks,
 		OpSize:       doc.OpSize,
-		Weights: Weights{
-			CloseOpen: w.CloseOpen, Read: w.Read, Write: w.Write, MapRead: w.MapRead,
-			MapWrite: w.MapWrite, Truncate: w.Truncate, Fsync: w.Fsync, Fdatasync: w.Fdatasync,
-		},
+		Weights:      w.Weights,
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, usagef("config %s: %v", name, err)
