@@ -79,3 +79,20 @@ func BenchmarkRandom(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOracle is oracle mode at chain 2 (5,832 cases) on each
+// runtime's /tmp, case files removed as it goes (the /tmp cell's shape);
+// the guest's own cases/s excludes start-up.
+func BenchmarkOracle(b *testing.B) {
+	for _, rt := range benchRuntimes {
+		b.Run(rt.name, func(b *testing.B) {
+			r := needRunner(b, rt.name, false)
+			guest, root := testutil.GuestWasm(b), "/tmp/fsx-oracle-bench"
+			if rt.name == "native" {
+				guest, root = testutil.GuestNative(b), filepath.Join(b.TempDir(), "cases")
+			}
+			s := runner.Spec{Wasm: guest, Args: []string{"--oracle", "-N", "2", root}, Timeout: 5 * time.Minute}
+			rate(b, r, s, regexp.MustCompile(`\(([0-9.]+) cases/s\)`), "cases/s")
+		})
+	}
+}
