@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,9 +126,26 @@ func TestRandomInject(t *testing.T) {
 			if !strings.Contains(out, "LOG DUMP") || !strings.Contains(out, "Using seed 3") {
 				t.Errorf("the failure report lacks LOG DUMP or the seed:\n%s", out)
 			}
+			// The printed replay line, run under the same runtime with the
+			// same volumes, must fail the same way at the same op.
+			m := replayRE.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("no replay line in:\n%s", out)
+			}
+			_, guestArgs, ok := strings.Cut(m[3], " fsx-wasix.wasm -- ")
+			if !ok || m[1] != strconv.Itoa(code) {
+				t.Fatalf("replay line %q (expect exit %s) does not name the wasm guest or exit %d", m[3], m[1], code)
+			}
+			s.Args = strings.Fields(guestArgs)
+			rcode, rout, err := run(t, r, s)
+			if err != nil || rcode != code || !strings.Contains(rout, "at op "+m[2]+":") {
+				t.Fatalf("replay %v: code %d err %v, want %d at op %s\n%s", s.Args, rcode, err, code, m[2], rout)
+			}
 		})
 	}
 }
+
+var replayRE = regexp.MustCompile(`Replay this worker alone \(expect exit code (\d+) at op (\d+)\):\n  (.*)\n`)
 
 func lastLine(s string) string {
 	s = strings.TrimRight(s, "\n")

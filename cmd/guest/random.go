@@ -126,9 +126,18 @@ func randomOptions(cli *CLI) (exerciser.Options, error) {
 		o.Out = os.Stderr
 	}
 	o.Color = useColor(o.Out.(*os.File))
-	o.ReplayCmd = "fsx-wasix"
-	if runtime.GOOS != "wasip1" && os.Args[0] != "" {
+	// The replay line must run as typed. Natively that is this binary; a
+	// WebAssembly guest cannot see how the runtime was invoked, so it names
+	// the shape and leaves the volumes to the user (FSX_REPLAY_CMD overrides).
+	switch {
+	case os.Getenv("FSX_REPLAY_CMD") != "":
+		o.ReplayCmd = os.Getenv("FSX_REPLAY_CMD")
+	case runtime.GOOS == "wasip1":
+		o.ReplayCmd = "wasmer run [the same --volume flags] fsx-wasix.wasm --"
+	case os.Args[0] != "":
 		o.ReplayCmd = os.Args[0]
+	default:
+		o.ReplayCmd = "fsx-wasix"
 	}
 	return o, nil
 }
