@@ -5,16 +5,7 @@
 # NUMOPS (default 10000, the seed's) sets -N.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wasmer=${FSX_WASMER:-}
-[ -z "$wasmer" ] && wasmer=$(bash scripts/install-wasmer.sh --find 2>/dev/null || true)
-[ -z "$wasmer" ] && command -v wasmer >/dev/null && wasmer=$(command -v wasmer)
-if [ -n "$wasmer" ]; then
-  echo "runtime: wasmer CLI ($wasmer)" >&2
-else
-  go build -o build/wazero-run ./cmd/wazero-run
-  wasmer=$PWD/build/wazero-run
-  echo "runtime: wazero (embedded) — wasmer CLI not installed; 'go tool task install-wasmer' builds it" >&2
-fi
+wasmer=$(bash scripts/pick-runtime.sh)
 numops=(-N "${NUMOPS:-10000}")
 work=$(mktemp -d -t fsx-random.XXXXXX)
 cp build/fsx-wasix.wasm "$work/"
