@@ -536,8 +536,10 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 	}
 
 	// 5. Host re-read: the files the runtime left on the host, read without
-	// it. Skipped when the runtime already diverged: its files are kept.
-	if c.volume == VolumeData && !diverged {
+	// it. It runs even when the runtime already diverged: one known
+	// runtime bug in a slice must not hide the host-side check of its
+	// other cases.
+	if c.volume == VolumeData {
 		if !p.acquire(ctx) {
 			return
 		}
@@ -574,7 +576,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 				out.Signatures[sig] = n
 			}
 		}
-		diverged = vres.code != 0
+		diverged = diverged || vres.code != 0
 	}
 
 	// Keep the slice's report for the merge; 6. clean up the case trees.
