@@ -3,11 +3,13 @@
 // wasmer CLI (the seed's commands, /work/shared/acceptance/seed-commands.sh)
 // runs under wazero with WASMER=wazero-run:
 //
-//	wazero-run run [--net] [--volume HOST:GUEST]... [--env K=V]... WASM -- ARGS...
+//	wazero-run run [--net] [--volume HOST:GUEST]... [--env K=V]... [--fault KIND:N[@GUEST]] WASM -- ARGS...
 //
 // Volumes are real host-directory mounts; the guest also gets a private
 // /tmp (a fresh host temp dir, removed afterwards) unless a volume maps
-// /tmp. Its exit code is the guest's; 125 means wazero-run itself failed.
+// /tmp. --fault breaks one read or write on the volumes (internal/faultfs;
+// a line on stderr says whether it fired). Its exit code is the guest's;
+// 125 means wazero-run itself failed.
 // See internal/runner for what the runtime provides.
 package main
 
@@ -31,6 +33,7 @@ type runCmd struct {
 	Volume  []string      `sep:"none" placeholder:"HOST:GUEST" help:"Mount a host directory into the guest (repeatable)."`
 	Env     []string      `sep:"none" placeholder:"K=V" help:"Set a guest environment variable (repeatable)."`
 	Timeout time.Duration `help:"Kill the guest after this long (0 = never)."`
+	Fault   string        `placeholder:"KIND:N[@GUEST]" help:"Break one read or write on the volumes (drop-write, short-write, corrupt-read; see internal/faultfs)."`
 	Wasm    string        `arg:"" help:"The module to run."`
 	Args    []string      `arg:"" optional:"" passthrough:"" help:"Guest arguments (after --)."`
 }
@@ -42,7 +45,7 @@ type cli struct {
 func (c *runCmd) Run() error {
 	spec := runner.Spec{
 		Wasm: c.Wasm, Args: c.Args, Net: c.Net, Listen: c.Listen, Env: c.Env,
-		Timeout: c.Timeout, Stdout: os.Stdout, Stderr: os.Stderr,
+		Timeout: c.Timeout, Stdout: os.Stdout, Stderr: os.Stderr, Fault: c.Fault,
 	}
 	if len(spec.Args) > 0 && spec.Args[0] == "--" {
 		spec.Args = spec.Args[1:]

@@ -15,6 +15,9 @@ func (nativeRunner) Available() error { return nil }
 func (nativeRunner) HostBacked() bool { return true }
 
 func (nativeRunner) Run(ctx context.Context, s Spec) (int, error) {
+	if err := refuseFault("native", s); err != nil {
+		return 0, err
+	}
 	args := rewriteArgs(s.Args, s.Volumes, func(v Volume) string { return hostPath(s.Dir, v.Host) })
 	return execRun(ctx, s, hostPath(s.Dir, s.Wasm), args, append(os.Environ(), s.Env...), 0)
 }

@@ -53,6 +53,18 @@ type Spec struct {
 	Stdout  io.Writer // nil discards
 	Stderr  io.Writer // nil discards
 	Dir     string    // working directory for relative host paths; "" = current
+	// Fault breaks one read or write on the volumes, as internal/faultfs
+	// parses it (KIND:N[@GUEST], e.g. "drop-write:5@/data"). Only the
+	// wazero runner can inject faults; the others refuse a non-empty Fault.
+	Fault string
+}
+
+// refuseFault is the error of the runners that cannot inject s.Fault.
+func refuseFault(name string, s Spec) error {
+	if s.Fault == "" {
+		return nil
+	}
+	return fmt.Errorf("%s: cannot inject fault %q: fault injection needs the wazero runner", name, s.Fault)
 }
 
 // Runner runs guests under one runtime.

@@ -109,6 +109,9 @@ func SDKArgs(s Spec) []string {
 }
 
 func (r *sdkRunner) Run(ctx context.Context, s Spec) (int, error) {
+	if err := refuseFault(r.Name(), s); err != nil {
+		return 0, err
+	}
 	if err := r.Available(); err != nil {
 		return 0, err
 	}

@@ -36,6 +36,9 @@ func (r *cliRunner) Available() error {
 }
 
 func (r *cliRunner) Run(ctx context.Context, s Spec) (int, error) {
+	if err := refuseFault(r.Name(), s); err != nil {
+		return 0, err
+	}
 	if err := r.Available(); err != nil {
 		return 0, err
 	}

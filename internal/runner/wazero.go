@@ -14,10 +14,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/faultfs"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/experimental/sock"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 )
@@ -196,18 +198,35 @@ func (w *Wazero) Run(ctx context.Context, s Spec) (int, error) {
 	if err := errors.Join(os.Mkdir(root, 0o755), os.Mkdir(tmp, 0o755)); err != nil {
 		return 0, err
 	}
+	var fault *faultfs.Fault
+	if s.Fault != "" {
+		if fault, err = faultfs.Parse(s.Fault); err != nil {
+			return 0, err
+		}
+		defer func() { fmt.Fprintln(orDiscard(s.Stderr), "wazero:", fault.Report()) }()
+	}
 	fsc := wazero.NewFSConfig().WithReadOnlyDirMount(root, "/")
 	hasTmp := false
+	faulted := false
 	for _, v := range s.Volumes {
 		host := hostPath(s.Dir, v.Host)
 		if st, err := os.Stat(host); err != nil || !st.IsDir() {
 			return 0, fmt.Errorf("--volume %s: host path is not a directory", v)
 		}
-		fsc = fsc.WithDirMount(host, v.Guest)
+		if fault != nil && fault.Applies(v.Guest) {
+			// The same mount WithDirMount makes, with its files broken.
+			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(faultfs.Wrap(sysfs.DirFS(host), fault), v.Guest)
+			faulted = true
+		} else {
+			fsc = fsc.WithDirMount(host, v.Guest)
+		}
 		hasTmp = hasTmp || filepath.Clean(v.Guest) == "/tmp"
 	}
 	if !hasTmp {
 		fsc = fsc.WithDirMount(tmp, "/tmp") // Wasmer guests always have a /tmp
+	}
+	if fault != nil && !faulted {
+		return 0, fmt.Errorf("fault %s: no --volume is mounted at %s", fault, fault.Guest)
 	}
 	if s.Timeout > 0 {
 		var cancel context.CancelFunc
