@@ -11,6 +11,9 @@
 //	sleephang opengc PATH             one runtime.GC() while PATH is open (created)
 //	sleephang rawopengc PATH          as opengc, with a raw descriptor instead of an os.File
 //	sleephang opensleep PATH          one 1 ms poll_oneoff clock wait while PATH is open
+//	sleephang sleepgc DURATION        time.Sleep once (a timer starts the netpoller), then one runtime.GC(); no file open
+//	sleephang pollfd PATH read|write [TIMEOUT]  one raw poll_oneoff: fd_read/fd_write on a raw fd of PATH (created), plus a relative clock of TIMEOUT if given
+//	sleephang stdioflags              fd_fdstat_get's fs_flags for fds 0-2 (Go's syscall init asks for NONBLOCK on each)
 //	sleephang goalloc MIB N           as big, in a goroutine the main one waits for
 //	sleephang model MIB               the exerciser's set-up: a file open while two MIB buffers are made
 //
@@ -31,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: sleephang poll rel|abs DURATION [PRECISION] | sleep DURATION N | alloc N | big MIB N  | gc | goalloc MIB N | model MIB | opengc PATH | rawopengc PATH | opensleep PATH")
+		fail("usage: sleephang poll rel|abs DURATION [PRECISION] | sleep DURATION N | alloc N | big MIB N  | gc | goalloc MIB N | model MIB | opengc PATH | rawopengc PATH | opensleep PATH | sleepgc DURATION | pollfd PATH read|write [TIMEOUT] | stdioflags")
 	}
 	t0 := time.Now()
 	switch os.Args[1] {
@@ -131,6 +134,37 @@ func main() {
 		errno := pollClock(false, time.Millisecond, time.Microsecond)
 		f.Close()
 		fmt.Printf("errno=%d took %v\n", errno, time.Since(t0))
+	case "sleepgc":
+		// As opengc with no file: the first timer also starts Go's netpoller,
+		// and then every stop-the-world ends with a netpoll(0).
+		time.Sleep(dur(arg(2)))
+		runtime.GC()
+		fmt.Printf("sleepgc %s: took %v\n", arg(2), time.Since(t0))
+	case "pollfd":
+		// Finding 3's first suspect: a regular file in a poll_oneoff fd
+		// subscription (with, optionally, the netpoller's relative clock).
+		fd, err := syscall.Open(arg(2), syscall.O_RDWR|syscall.O_CREAT, 0o644)
+		if err != nil {
+			fail(err.Error())
+		}
+		write, clock, d := arg(3) == "write", len(os.Args) > 4, time.Duration(0)
+		if clock {
+			d = dur(arg(4))
+		}
+		fmt.Printf("pollfd %s %s clock=%v: ", arg(2), arg(3), map[bool]string{true: d.String(), false: "none"}[clock])
+		res := pollFd(fd, write, clock, d)
+		syscall.Close(fd)
+		fmt.Printf("%s took %v\n", res, time.Since(t0))
+	case "stdioflags":
+		// Whether the runtime kept the NONBLOCK flag Go's syscall init sets on
+		// stdio: if it did, os.Stdin/Stdout/Stderr are pollable and the
+		// netpoller starts with the process, not with the first os.File.
+		fmt.Print("stdioflags:")
+		for fd := 0; fd < 3; fd++ {
+			fl, errno := fdFlags(fd)
+			fmt.Printf(" fd%d=%d(errno %d)", fd, fl, errno)
+		}
+		fmt.Println()
 	case "wasix":
 		n, ok := wasix.ThreadParallelism()
 		fmt.Printf("thread_parallelism: %d %v\n", n, ok)
