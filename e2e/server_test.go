@@ -228,8 +228,8 @@ func freePort(t testing.TB) int {
 }
 
 // TestServerRuntimes serves from the wasm guest under each runtime with
-// host networking and calls /health and a small /run on /tmp and, where the
-// volume is a real mount, /data.
+// host networking and calls /health and a small /run on /tmp and /data
+// (a real mount, or the SDK's in-memory copy).
 func TestServerRuntimes(t *testing.T) {
 	for _, rt := range runtimes {
 		t.Run(rt.name, func(t *testing.T) {
@@ -242,13 +242,10 @@ func TestServerRuntimes(t *testing.T) {
 				Net:     true,
 				Timeout: 10 * time.Minute,
 			}
-			places := []string{"/tmp"}
-			if r.HostBacked() {
-				// The SDK's volumes appear at /workspace/GUEST and a query's
-				// cwd is not rewritten, so /data is checked where it is a mount.
-				spec.Volumes = []runner.Volume{{Host: data, Guest: "/data"}}
-				places = append(places, "/data")
-			}
+			// Under the SDK /data is an in-memory copy at /workspace/data;
+			// the runner's FSX_VOLUME_MAP lets the seed's cwd=/data reach it.
+			spec.Volumes = []runner.Volume{{Host: data, Guest: "/data"}}
+			places := []string{"/tmp", "/data"}
 			log := &syncBuffer{}
 			spec.Stdout, spec.Stderr = log, log
 			ctx, stop := context.WithCancel(context.Background())
