@@ -89,7 +89,6 @@ func runServer(cli *CLI) error {
 		Log:            logw,
 		// Under WebAssembly: see the fields' comments and docs/server.md.
 		DetachRuns: underWasm,
-		NoGC:       underWasm && os.Getenv("GOGC") == "", // an explicit GOGC wins, as in gc_wasip1.go
 	})
 	ho := server.DefaultHTTPOptions(lim)
 	if f.HTTPTimeouts == "off" || (f.HTTPTimeouts == "auto" && underWasm) {

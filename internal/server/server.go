@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -80,13 +79,6 @@ type Options struct {
 	// (net/http's background read of the connection ends at once there), so
 	// the guest sets this under WebAssembly.
 	DetachRuns bool
-	// NoGC turns the garbage collector off for the server's life. Under the
-	// Wasmer CLI and SDK a collection — background or an explicit
-	// runtime.GC() between requests — stalls the guest for good
-	// (docs/findings.md). The exerciser hands its big buffers from run to
-	// run, so memory stays at the busiest run's size; only a run's small
-	// garbage (JSON, logs) is never reclaimed.
-	NoGC bool
 }
 
 // Server is the HTTP handler. It is safe for concurrent use.
@@ -136,9 +128,6 @@ func New(opt Options) *Server {
 	}
 	if opt.RetryAfter <= 0 {
 		opt.RetryAfter = 2 * time.Second
-	}
-	if opt.NoGC {
-		debug.SetGCPercent(-1)
 	}
 	if opt.DefaultNumOps <= 0 {
 		opt.DefaultNumOps = 10000

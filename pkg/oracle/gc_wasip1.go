@@ -7,9 +7,11 @@ import "runtime/debug"
 // timeout, which never returns there, and in this guest even a collection
 // started by hand (runtime.GC) hung at the first call (docs/findings.md).
 // So under wasip1 the automatic collector is switched off for the rest of
-// the process and never collects: the executor allocates ~270 bytes per
-// case (path strings the wasip1 syscall layer builds), so memory grows by
-// about 170 MB over a whole chain-3 run and stays far below wasm32's 4 GiB.
+// the process and never collects: the executor names files through
+// directory descriptors with reused buffers, so a case allocates about 21
+// bytes and a whole chain-3 run stays far below wasm32's 4 GiB. (The guest
+// already turns the collector off at start-up; this keeps the package safe
+// for other wasip1 programs.)
 func gcOff() func() {
 	debug.SetGCPercent(-1)
 	return func() {} // never back on: a cycle would start at once and hang
