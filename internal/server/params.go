@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"math"
 	"net/url"
 	"sort"
@@ -52,7 +53,9 @@ type param struct {
 	set     func(r *runRequest, v string, lim Limits) *paramError
 }
 
-var params = []param{
+// params are the /run parameters; the op weights, one per random-mode op
+// under its fsop name, are appended by weightParams.
+var params = append([]param{
 	{name: "cwd", set: func(r *runRequest, v string, _ Limits) *paramError { r.Cwd = v; return nil }},
 	{name: "file", aliases: []string{"path"}, set: func(r *runRequest, v string, _ Limits) *paramError { r.File = v; return nil }},
 	{name: "numops", aliases: []string{"n"}, set: func(r *runRequest, v string, lim Limits) *paramError {
@@ -89,14 +92,6 @@ var params = []param{
 	uintParam("opsize_min", func(r *runRequest) *uint64 { return &r.Config.OpSize.Min }),
 	uintParam("opsize_max", func(r *runRequest) *uint64 { return &r.Config.OpSize.Max }),
 	uintParam("opsize_align", func(r *runRequest) *uint64 { return &r.Config.OpSize.Align }),
-	uintParam("close_open", func(r *runRequest) *uint64 { return &r.Config.Weights.CloseOpen }),
-	uintParam("read", func(r *runRequest) *uint64 { return &r.Config.Weights.Read }),
-	uintParam("write", func(r *runRequest) *uint64 { return &r.Config.Weights.Write }),
-	uintParam("mapread", func(r *runRequest) *uint64 { return &r.Config.Weights.MapRead }),
-	uintParam("mapwrite", func(r *runRequest) *uint64 { return &r.Config.Weights.MapWrite }),
-	uintParam("truncate", func(r *runRequest) *uint64 { return &r.Config.Weights.Truncate }),
-	uintParam("fsync", func(r *runRequest) *uint64 { return &r.Config.Weights.Fsync }),
-	uintParam("fdatasync", func(r *runRequest) *uint64 { return &r.Config.Weights.Fdatasync }),
 	{name: "timeout_ms", set: func(r *runRequest, v string, lim Limits) *paramError {
 		n, err := parseInt("timeout_ms", v, 1, lim.MaxRunTime.Milliseconds(), "--max-run-time")
 		r.Timeout = time.Duration(n) * time.Millisecond
@@ -110,6 +105,16 @@ var params = []param{
 		r.Inject = n
 		return err
 	}},
+}, weightParams()...)
+
+// weightParams are the op weights: one parameter per random-mode op, named
+// as the config key (fsop's name).
+func weightParams() []param {
+	var ps []param
+	for _, k := range fsop.RandomKinds() {
+		ps = append(ps, uintParam(k.String(), func(r *runRequest) *uint64 { return r.Config.Weights.Of(k) }))
+	}
+	return ps
 }
 
 func uintParam(name string, field func(*runRequest) *uint64) param {

@@ -37,14 +37,7 @@ type configJSON struct {
 	OpSizeMin    uint64 `json:"opsize_min"`
 	OpSizeMax    uint64 `json:"opsize_max"`
 	OpSizeAlign  uint64 `json:"opsize_align"`
-	CloseOpen    uint64 `json:"close_open"`
-	Read         uint64 `json:"read"`
-	Write        uint64 `json:"write"`
-	MapRead      uint64 `json:"mapread"`
-	MapWrite     uint64 `json:"mapwrite"`
-	Truncate     uint64 `json:"truncate"`
-	Fsync        uint64 `json:"fsync"`
-	Fdatasync    uint64 `json:"fdatasync"`
+	exerciser.Weights
 }
 
 type workerJSON struct {
@@ -74,9 +67,7 @@ func newRunResponse(req runRequest, opts exerciser.Options, res exerciser.Result
 		Config: configJSON{
 			FileLen: c.FileLen, NoSizeChecks: c.NoSizeChecks,
 			OpSizeMin: c.OpSize.Min, OpSizeMax: c.OpSize.Max, OpSizeAlign: c.OpSize.Align,
-			CloseOpen: c.Weights.CloseOpen, Read: c.Weights.Read, Write: c.Weights.Write,
-			MapRead: c.Weights.MapRead, MapWrite: c.Weights.MapWrite, Truncate: c.Weights.Truncate,
-			Fsync: c.Weights.Fsync, Fdatasync: c.Weights.Fdatasync,
+			Weights: c.Weights,
 		},
 		Results: []workerJSON{},
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // Config is the TOML config, with fsx-rs's keys.
@@ -29,16 +31,24 @@ type OpSize struct {
 	Align uint64 `toml:"align"`
 }
 
-// Weights are the relative frequencies of the operations.
+// Weights are the relative frequencies of the operations. The keys are
+// fsop's kind names, in fsop's order (TestWeightKeysAreKindNames): Go
+// struct tags cannot be computed, so this is the one place they are
+// spelled again, and a test holds it to fsop.
 type Weights struct {
-	CloseOpen uint64 `toml:"close_open"`
-	Read      uint64 `toml:"read"`
-	Write     uint64 `toml:"write"`
-	MapRead   uint64 `toml:"mapread"`
-	MapWrite  uint64 `toml:"mapwrite"`
-	Truncate  uint64 `toml:"truncate"`
-	Fsync     uint64 `toml:"fsync"`
-	Fdatasync uint64 `toml:"fdatasync"`
+	CloseOpen uint64 `toml:"close_open" json:"close_open"`
+	Read      uint64 `toml:"read" json:"read"`
+	Write     uint64 `toml:"write" json:"write"`
+	MapRead   uint64 `toml:"mapread" json:"mapread"`
+	MapWrite  uint64 `toml:"mapwrite" json:"mapwrite"`
+	Truncate  uint64 `toml:"truncate" json:"truncate"`
+	Fsync     uint64 `toml:"fsync" json:"fsync"`
+	Fdatasync uint64 `toml:"fdatasync" json:"fdatasync"`
+}
+
+// Of is the weight of kind k, which must be one of random mode's.
+func (w *Weights) Of(k fsop.Kind) *uint64 {
+	return [fsop.NumRandomKinds]*uint64{&w.CloseOpen, &w.Read, &w.Write, &w.MapRead, &w.MapWrite, &w.Truncate, &w.Fsync, &w.Fdatasync}[k]
 }
 
 // Options is one run: the config plus the command line's choices.
@@ -57,7 +67,11 @@ type Options struct {
 	Out         io.Writer // the human log; nil = io.Discard
 	ReplayCmd   string    // how to name this program in replay commands; "" = "fsx-wasix"
 	FS          FS        // the files to drive; nil = OSFS (tests wrap it to inject faults)
-	Color       bool      // color the verdicts (the caller checks NO_COLOR and the terminal)
+	// Replay, when not nil, is the op list to run instead of drawing ops
+	// (--replay-ops): exactly these ops, in order, with Threads 1. NumOps
+	// is its length. The seed still makes the data the writes carry.
+	Replay []fsop.Entry
+	Color  bool // color the verdicts (the caller checks NO_COLOR and the terminal)
 }
 
 // Result is a whole run's outcome. Verification failures live in the
@@ -198,7 +212,7 @@ func setupWorker(k int, opts *Options, fs FS, sw *syncWriter) (*worker, error) {
 		return nil, &SetupError{ExitOpenFile, fmt.Errorf("cannot create %s: %w", path, err)}
 	}
 	w := newWorker(k, opts.Seed+uint64(k-1), path, opts, fs, sw)
-	w.f, w.artDir, w.artName = f, artDir, artName
+	w.file.f, w.artDir, w.artName = f, artDir, artName
 	if err := w.checkTruncExtend(); err != nil {
 		f.Close()
 		w.release()
@@ -212,8 +226,8 @@ func closeAll(ws []*worker) {
 		if w == nil {
 			continue
 		}
-		if w.f != nil {
-			w.f.Close()
+		if w.file.f != nil {
+			w.file.f.Close()
 		}
 		w.release()
 	}
@@ -248,14 +262,14 @@ func (w *worker) checkTruncExtend() error {
 	fail := func(what string, err error) error {
 		return &SetupError{ExitTruncExtend, fmt.Errorf("%s: no extend on truncate: %s%s", w.path, what, errSuffix(err))}
 	}
-	if err := w.f.Truncate(100000); err != nil {
+	if err := w.file.f.Truncate(100000); err != nil {
 		return fail("ftruncate to 100000 failed", err)
 	}
-	size, err := w.f.Size()
+	size, err := w.file.f.Size()
 	if err != nil || size != 100000 {
 		return fail(fmt.Sprintf("size after ftruncate to 100000 is %d", size), err)
 	}
-	if err := w.f.Truncate(0); err != nil {
+	if err := w.file.f.Truncate(0); err != nil {
 		return fail("ftruncate back to 0 failed", err)
 	}
 	return nil

@@ -47,6 +47,6 @@ func (p *bufPool) put(bs ...[]byte) {
 
 // release gives the worker's buffers back; the worker must not run again.
 func (w *worker) release() {
-	buffers.put(w.good, w.orig, w.tmp)
-	w.good, w.orig, w.tmp = nil, nil, nil
+	buffers.put(w.mod.good, w.orig, w.tmp)
+	w.mod.good, w.orig, w.tmp = nil, nil, nil
 }

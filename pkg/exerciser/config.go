@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -169,7 +170,7 @@ func (c Config) Validate() error {
 	total := uint64(0)
 	for i, w := range c.Weights.list() {
 		if w > MaxWeight {
-			return fmt.Errorf("weights.%s = %d is larger than the limit %d", opNames[i], w, MaxWeight)
+			return fmt.Errorf("weights.%s = %d is larger than the limit %d", fsop.Kind(i), w, MaxWeight)
 		}
 		total += w
 	}
@@ -179,9 +180,12 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// list is the weights in opKind order.
-func (w Weights) list() [numOps]uint64 {
-	return [numOps]uint64{w.CloseOpen, w.Read, w.Write, w.MapRead, w.MapWrite, w.Truncate, w.Fsync, w.Fdatasync}
+// list is the weights in fsop.Kind order.
+func (w Weights) list() (l [fsop.NumRandomKinds]uint64) {
+	for i := range l {
+		l[i] = *w.Of(fsop.Kind(i))
+	}
+	return l
 }
 
 // TOML renders the config in the file format, for the replay artifact.

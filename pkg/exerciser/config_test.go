@@ -3,8 +3,11 @@ package exerciser
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -137,3 +140,25 @@ func TestOptionsValidate(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func withWeights(c Config, w Weights) Config { c.Weights = w; return c }
+
+// The config keys of the weights are fsop's kind names, in fsop's order:
+// the struct tags spell them again (tags cannot be computed), so this test
+// is what keeps them one vocabulary.
+func TestWeightKeysAreKindNames(t *testing.T) {
+	t.Parallel()
+	typ := reflect.TypeOf(Weights{})
+	if typ.NumField() != fsop.NumRandomKinds {
+		t.Fatalf("Weights has %d fields, fsop has %d random-mode kinds", typ.NumField(), fsop.NumRandomKinds)
+	}
+	for i := range typ.NumField() {
+		f, k := typ.Field(i), fsop.Kind(i)
+		if f.Tag.Get("toml") != k.String() || f.Tag.Get("json") != k.String() {
+			t.Errorf("field %s: tags toml %q json %q, want %q (fsop kind %d)", f.Name, f.Tag.Get("toml"), f.Tag.Get("json"), k, i)
+		}
+		var w Weights
+		*w.Of(k) = 7
+		if reflect.ValueOf(w).Field(i).Uint() != 7 {
+			t.Errorf("Weights.Of(%s) is not field %s", k, f.Name)
+		}
+	}
+}

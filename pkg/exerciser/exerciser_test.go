@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // smallConfig is the seed's mix on a 1 MiB file, plus fsync and fdatasync:
@@ -474,18 +476,18 @@ func TestStepDoesNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.f.Close()
-	seen := map[opKind]bool{}
+	defer w.file.f.Close()
+	seen := map[fsop.Kind]bool{}
 	allocs := testing.AllocsPerRun(3000, func() {
 		if !w.step() {
 			panic("step failed: " + w.fail.summary)
 		}
-		seen[w.log.ring[(w.log.count-1)%logSize].kind] = true
+		seen[w.log.ring[(w.log.count-1)%logSize].op.Kind] = true
 	})
 	if allocs != 0 {
 		t.Fatalf("a step allocates %.2f times on average; want 0", allocs)
 	}
-	if len(seen) != int(numOps) {
+	if len(seen) != fsop.NumRandomKinds {
 		t.Fatalf("only %d op kinds ran: %v", len(seen), seen)
 	}
 }

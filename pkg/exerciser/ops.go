@@ -4,32 +4,14 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
-
-// opKind is one of the operations a step can pick, in config order.
-type opKind uint8
-
-const (
-	opCloseOpen opKind = iota
-	opRead
-	opWrite
-	opMapRead
-	opMapWrite
-	opTruncate
-	opFsync
-	opFdatasync
-	numOps
-)
-
-// opNames are the config keys, also used in logs and .fsxops files.
-var opNames = [numOps]string{"close_open", "read", "write", "mapread", "mapwrite", "truncate", "fsync", "fdatasync"}
-
-func (k opKind) String() string { return opNames[k] }
 
 // picker draws ops by relative weight from cumulative sums: a few compares,
 // no allocation.
 type picker struct {
-	cum   [numOps]uint64
+	cum   [fsop.NumRandomKinds]uint64
 	total uint64
 }
 
@@ -42,14 +24,14 @@ func newPicker(w Weights) picker {
 	return p
 }
 
-func (p *picker) next(r *rand.PCG) opKind {
+func (p *picker) next(r *rand.PCG) fsop.Kind {
 	x := below(r, p.total)
 	for i, c := range p.cum {
 		if x < c {
-			return opKind(i)
+			return fsop.Kind(i)
 		}
 	}
-	return numOps - 1 // unreachable: x < total == cum[last]
+	return fsop.Kind(fsop.NumRandomKinds - 1) // unreachable: x < total == cum[last]
 }
 
 // below returns a number in [0, n) (Lemire's multiply-shift; the bias for
@@ -120,11 +102,9 @@ const (
 )
 
 type logEntry struct {
-	num     int64  // op number, from 1
-	off     uint64 // truncate: 0
-	size    uint64 // truncate: the new size
+	num     int64 // op number, from 1
+	op      fsop.Op
 	oldSize uint64 // file size before the op
-	kind    opKind
 	flags   uint8
 }
 

@@ -3,6 +3,8 @@ package exerciser
 import (
 	"bytes"
 	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // The eight-bytes-at-a-time gendata must equal fsx's byte loop for every
@@ -36,14 +38,14 @@ func TestPickerFollowsWeights(t *testing.T) {
 	t.Parallel()
 	p := newPicker(Weights{Read: 1, Truncate: 3})
 	r := newRNG(1)
-	var n [numOps]int
+	var n [fsop.NumRandomKinds]int
 	for range 40000 {
 		n[p.next(&r)]++
 	}
-	if n[opRead]+n[opTruncate] != 40000 {
+	if n[fsop.Read]+n[fsop.Truncate] != 40000 {
 		t.Fatalf("zero-weight ops drawn: %v", n)
 	}
-	if n[opTruncate] < 2*n[opRead] || n[opTruncate] > 4*n[opRead] {
+	if n[fsop.Truncate] < 2*n[fsop.Read] || n[fsop.Truncate] > 4*n[fsop.Read] {
 		t.Fatalf("want about 3:1 truncate:read, got %v", n)
 	}
 }

@@ -7,14 +7,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fsx-wasix/fsx-wasix/pkg/opsfile"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // miscompare fills the failure for bad data the way fsx.c's check_buffers
 // prints it: a table of bad runs (OFFSET, GOOD and BAD as 16-bit values,
 // RANGE = bytes in the run) and the op number the bad data carries.
 func (w *worker) miscompare(buf []byte, off uint64, when string) bool {
-	good := w.good[off : off+uint64(len(buf))]
+	good := w.mod.good[off : off+uint64(len(buf))]
 	var b strings.Builder
 	ctx := ""
 	if when != "" {
@@ -85,12 +85,12 @@ func (w *worker) describeOp(b *strings.Builder, buf []byte, off uint64, i int) {
 	ents := w.log.entries()
 	for k := len(ents) - 1; k >= 0 && len(cands) < 4; k-- {
 		e := ents[k]
-		if (e.kind == opWrite || e.kind == opMapWrite) && e.flags&flagSkipped == 0 && byte(e.num) == opb {
+		if (e.op.Kind.Writes()) && e.flags&flagSkipped == 0 && byte(e.num) == opb {
 			cover := ""
-			if abs >= e.off && abs < e.off+e.size {
+			if abs >= e.op.Offset && abs < e.op.Offset+e.op.Size {
 				cover = ", covers it"
 			}
-			cands = append(cands, fmt.Sprintf("op %d %s 0x%x thru 0x%x%s", e.num, strings.ToUpper(e.kind.String()), e.off, e.off+e.size-1, cover))
+			cands = append(cands, fmt.Sprintf("op %d %s 0x%x thru 0x%x%s", e.num, strings.ToUpper(e.op.Kind.String()), e.op.Offset, e.op.Offset+e.op.Size-1, cover))
 		}
 	}
 	if len(cands) > 0 {
@@ -129,7 +129,7 @@ func (w *worker) report() *Failure {
 		}
 		return true
 	}
-	if save(name+".fsxgood", w.good[:w.fileSize]) {
+	if save(name+".fsxgood", w.mod.good[:w.mod.size]) {
 		fmt.Fprintf(&b, "Correct content saved for comparison\n(maybe hexdump %q vs %q)\n", w.path, name+".fsxgood")
 	}
 	if save(name+".fsxops", w.opsFile(fl.badOff)) {
@@ -171,35 +171,35 @@ func (w *worker) logDump(b *strings.Builder, badOff int64) {
 		over := overlaps(e, badOff)
 		switch {
 		case e.flags&flagSkipped != 0:
-			fmt.Fprintf(b, "SKIPPED (%s, no operation)", e.kind)
-		case e.kind == opRead || e.kind == opMapRead:
-			fmt.Fprintf(b, "%-8s 0x%x thru 0x%x\t(0x%x bytes)", strings.ToUpper(e.kind.String()), e.off, e.off+e.size-1, e.size)
+			fmt.Fprintf(b, "SKIPPED (%s, no operation)", e.op.Kind)
+		case e.op.Kind.Reads():
+			fmt.Fprintf(b, "%-8s 0x%x thru 0x%x\t(0x%x bytes)", strings.ToUpper(e.op.Kind.String()), e.op.Offset, e.op.Offset+e.op.Size-1, e.op.Size)
 			if over {
 				b.WriteString("\t***RRRR***")
 			}
-		case e.kind == opWrite || e.kind == opMapWrite:
-			fmt.Fprintf(b, "%-8s 0x%x thru 0x%x\t(0x%x bytes)", strings.ToUpper(e.kind.String()), e.off, e.off+e.size-1, e.size)
-			if e.off > e.oldSize {
+		case e.op.Kind.Writes():
+			fmt.Fprintf(b, "%-8s 0x%x thru 0x%x\t(0x%x bytes)", strings.ToUpper(e.op.Kind.String()), e.op.Offset, e.op.Offset+e.op.Size-1, e.op.Size)
+			if e.op.Offset > e.oldSize {
 				b.WriteString(" HOLE")
-			} else if e.off+e.size > e.oldSize {
+			} else if e.op.Offset+e.op.Size > e.oldSize {
 				b.WriteString(" EXTEND")
 			}
 			if over {
 				b.WriteString("\t***WWWW")
 			}
-		case e.kind == opTruncate:
+		case e.op.Kind == fsop.Truncate:
 			dir := "UP"
-			if e.size < e.oldSize {
+			if e.op.Size < e.oldSize {
 				dir = "DOWN"
 			}
-			fmt.Fprintf(b, "TRUNCATE %s\tfrom 0x%x to 0x%x", dir, e.oldSize, e.size)
+			fmt.Fprintf(b, "TRUNCATE %s\tfrom 0x%x to 0x%x", dir, e.oldSize, e.op.Size)
 			if over {
 				b.WriteString("\t******WWWW")
 			}
-		case e.kind == opCloseOpen:
+		case e.op.Kind == fsop.CloseOpen:
 			b.WriteString("CLOSE/OPEN")
 		default:
-			b.WriteString(strings.ToUpper(e.kind.String()))
+			b.WriteString(strings.ToUpper(e.op.Kind.String()))
 		}
 		if e.flags&flagInjected != 0 {
 			b.WriteString("\t[INJECTED: model only]")
@@ -213,14 +213,14 @@ func overlaps(e logEntry, badOff int64) bool {
 		return false
 	}
 	x := uint64(badOff)
-	switch e.kind {
-	case opRead, opMapRead:
-		return x >= e.off && x < e.off+e.size
-	case opWrite, opMapWrite:
+	switch e.op.Kind {
+	case fsop.Read, fsop.MapRead:
+		return x >= e.op.Offset && x < e.op.Offset+e.op.Size
+	case fsop.Write, fsop.MapWrite:
 		// a write past EOF also zero-fills the hole before it
-		return (x >= e.off || x >= e.oldSize) && x < e.off+e.size
-	case opTruncate:
-		return x >= min(e.size, e.oldSize) && x < max(e.size, e.oldSize)
+		return (x >= e.op.Offset || x >= e.oldSize) && x < e.op.Offset+e.op.Size
+	case fsop.Truncate:
+		return x >= min(e.op.Size, e.oldSize) && x < max(e.op.Size, e.oldSize)
 	}
 	return false
 }
@@ -229,12 +229,12 @@ func (w *worker) opsFile(badOff int64) []byte {
 	ents := w.log.entries()
 	b := []byte(fmt.Sprintf("# fsx-wasix ops: seed %d, file %s, ops %d..%d\n", w.seed, w.path, w.log.count-int64(len(ents))+1, w.log.count))
 	for _, e := range ents {
-		oe := opsfile.Entry{
-			Op: e.kind.String(), Offset: e.off, Size: e.size, FileSize: e.oldSize,
+		oe := fsop.Entry{
+			Op: e.op, FileSize: e.oldSize,
 			Skipped: e.flags&flagSkipped != 0, Injected: e.flags&flagInjected != 0,
 			Overlap: overlaps(e, badOff),
 		}
-		b = opsfile.Append(b, oe)
+		b = fsop.AppendEntry(b, oe)
 	}
 	return b
 }

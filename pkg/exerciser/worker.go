@@ -1,14 +1,14 @@
 package exerciser
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"time"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // yieldEvery is how often (in ops) a worker checks for cancellation and
@@ -16,9 +16,12 @@ import (
 // interleave.
 const yieldEvery = 256
 
-// worker is one exerciser: one file, one seed, one model. Everything the
-// per-op loop touches is allocated in newWorker; a step must not allocate
-// (under the Wasmer SDK a Go guest hangs once the garbage collector runs).
+// worker is one exerciser: one file, one seed. Its parts each have one
+// job: src chooses ops (gen.go), mod is what the file must hold (model.go),
+// file is the real file (target.go), log keeps the last ops (ops.go), and
+// step, with the two judges, is the loop. Everything the loop touches is
+// allocated in newWorker: a step must not allocate (under the Wasmer SDK a
+// Go guest hangs once the garbage collector runs).
 type worker struct {
 	id      int // from 1
 	seed    uint64
@@ -27,17 +30,13 @@ type worker struct {
 	artName string
 	opts    *Options
 	cfg     Config
-	fs      FS
-	f       File
-	rng     rand.PCG
-	pick    picker
 
-	flen, align    uint64
-	opMin, opMax   uint64
-	good, orig     []byte    // the model: what the file must hold; the random pattern
-	zero           zeroPages // pages of good that read as zeros (zeropages.go)
-	tmp            []byte    // read buffer, also the chunk for full compares
-	fileSize       uint64
+	src  source
+	mod  model
+	file target
+	orig []byte // the random pattern writes mix in (fsx's original buffer)
+	tmp  []byte // read and write buffer, also the chunk for full compares
+
 	op             int64 // number of the current op, from 1
 	numOps         int64
 	log            opLog
@@ -71,12 +70,10 @@ const printedCap = 1 << 20
 func newWorker(id int, seed uint64, path string, opts *Options, fs FS, out *syncWriter) *worker {
 	c := opts.Config
 	w := &worker{
-		id: id, seed: seed, path: path, opts: opts, cfg: c, fs: fs, out: out,
-		rng:       newRNG(seed),
-		pick:      newPicker(c.Weights),
-		flen:      c.FileLen,
-		align:     max(c.OpSize.Align, 1),
-		opMax:     min(c.OpSize.Max, c.FileLen),
+		id: id, seed: seed, path: path, opts: opts, cfg: c, out: out,
+		src:       newSource(seed, c, opts.Replay),
+		mod:       newModel(c.FileLen),
+		file:      target{fs: fs, path: path},
 		numOps:    opts.NumOps,
 		inject:    opts.Inject,
 		line:      make([]byte, 0, 256),
@@ -86,14 +83,14 @@ func newWorker(id int, seed uint64, path string, opts *Options, fs FS, out *sync
 		monFrom:   opts.Monitor[0],
 		monTo:     opts.Monitor[1],
 	}
-	w.opMin = min(c.OpSize.Min, w.opMax)
-	w.good = buffers.get(c.FileLen)
-	w.zero = newZeroPages(c.FileLen)
+	if opts.Replay != nil {
+		w.numOps = int64(len(opts.Replay))
+	}
 	w.orig = buffers.get(c.FileLen)
-	fillRandom(&w.rng, w.orig)
-	// The read buffer doubles as the full-compare chunk, so give it at
-	// least 256 KiB (capped at flen) even when ops are tiny.
-	w.tmp = buffers.get(min(c.FileLen, max(w.opMax, 256<<10)))
+	fillRandom(&w.src.rng, w.orig)
+	// The buffer doubles as the full-compare chunk, so give it at least
+	// 256 KiB (capped at flen) even when ops are tiny.
+	w.tmp = buffers.get(min(c.FileLen, max(w.src.opMax, 256<<10)))
 	pc := 16 << 10
 	if w.trace || w.monitor {
 		pc = printedCap
@@ -122,9 +119,9 @@ func (w *worker) run(ctx context.Context) WorkerResult {
 	if ok && !res.Cancelled {
 		ok = w.fullCompare("at the end of the run")
 	}
-	if w.f != nil {
-		err := w.f.Close()
-		w.f = nil
+	if w.file.f != nil {
+		err := w.file.f.Close()
+		w.file.f = nil
 		if ok && !res.Cancelled && err != nil {
 			ok = w.failf(ExitFinalClose, "close at the end of the run: %v", err)
 		}
@@ -133,7 +130,7 @@ func (w *worker) run(ctx context.Context) WorkerResult {
 	res.Elapsed = time.Since(start)
 	switch {
 	case !ok:
-		w.materialize()
+		w.mod.materialize()
 		res.Failure = w.report()
 	case res.Cancelled:
 		w.printf("%sstopped (cancelled) after %d ops\n", w.prefix(), w.op)
@@ -143,29 +140,16 @@ func (w *worker) run(ctx context.Context) WorkerResult {
 	return res
 }
 
-// step is one op: fsx-rs's step(). Each op has one function; after it, the
-// two judges (checkBuffers inside reads, checkSize here) decide.
+// step is one op: fsx-rs's step(). The source names the op, do applies
+// it to the model and the file, and the two judges (checkBuffers inside
+// reads, checkSize here) decide.
 func (w *worker) step() bool {
 	w.op++
-	kind := w.pick.next(&w.rng)
-	size := w.opMin + below(&w.rng, w.opMax-w.opMin+1)
-	off := w.rng.Uint64()
-	var ok bool
-	switch kind {
-	case opCloseOpen:
-		ok = w.closeOpen()
-	case opRead, opMapRead:
-		off, size = w.trim(off, size, w.fileSize)
-		ok = w.read(kind, off, size)
-	case opWrite, opMapWrite:
-		off, size = w.trim(off, size, w.flen)
-		ok = w.write(kind, off, size)
-	case opTruncate:
-		ok = w.truncate(below(&w.rng, w.flen))
-	case opFsync, opFdatasync:
-		ok = w.sync(kind)
+	op, injected := w.src.next(w.mod.size)
+	if injected && w.inject == 0 {
+		w.inject = w.op // a replayed injection: the model only, again
 	}
-	if !ok {
+	if !w.do(&op) {
 		return false
 	}
 	if !w.cfg.NoSizeChecks && !w.checkSize() {
@@ -180,26 +164,28 @@ func (w *worker) step() bool {
 	return true
 }
 
-// trim fits an op into [0, limit) and the alignment, as fsx does.
-func (w *worker) trim(off, size, limit uint64) (uint64, uint64) {
-	if limit == 0 {
-		return 0, 0
+// do applies one op: one function per kind.
+func (w *worker) do(op *fsop.Op) bool {
+	switch op.Kind {
+	case fsop.CloseOpen:
+		return w.closeOpen(op)
+	case fsop.Read, fsop.MapRead:
+		return w.read(op)
+	case fsop.Write, fsop.MapWrite:
+		return w.write(op)
+	case fsop.Truncate:
+		return w.truncate(op)
+	default:
+		return w.sync(op)
 	}
-	off %= limit
-	off -= off % w.align
-	if off+size > limit {
-		size = limit - off
-	}
-	size -= size % w.align
-	return off, size
 }
 
-func (w *worker) skip(kind opKind, off, size uint64) {
-	w.log.add(logEntry{num: w.op, off: off, size: size, oldSize: w.fileSize, kind: kind, flags: flagSkipped})
+func (w *worker) skip(op *fsop.Op) {
+	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size, flags: flagSkipped})
 	if w.trace && w.op >= w.traceFrom {
 		b := w.appendOpPrefix(w.line[:0])
 		b = append(b, "skipping zero size or past-EOF "...)
-		b = append(b, opNames[kind]...)
+		b = append(b, op.Kind.String()...)
 		w.emit(append(b, '\n'))
 	}
 }
@@ -209,133 +195,114 @@ func (w *worker) injectNow() bool {
 	return w.inject > 0 && w.injected == 0 && w.op >= w.inject
 }
 
-func (w *worker) read(kind opKind, off, size uint64) bool {
-	if size == 0 || off+size > w.fileSize {
-		w.skip(kind, off, size)
-		return true
-	}
-	w.log.add(logEntry{num: w.op, off: off, size: size, oldSize: w.fileSize, kind: kind})
-	w.traceIO(kind, off, size)
-	buf := w.tmp[:size]
-	if kind == opRead {
-		pos, err := w.f.Seek(int64(off), io.SeekStart)
-		if err != nil || pos != int64(off) {
-			return w.failf(ExitReadSeek, "read: seek to 0x%x returned 0x%x, %v", off, pos, err)
-		}
-		n, err := w.f.Read(buf)
-		if err != nil || n != len(buf) {
-			return w.failf(ExitRead, "read: 0x%x bytes instead of 0x%x at 0x%x (%v)", n, size, off, err)
-		}
-	} else {
-		n, err := w.f.ReadAt(buf, int64(off))
-		if err != nil || n != len(buf) {
-			return w.failf(ExitMapRead, "mapread (pread): 0x%x bytes instead of 0x%x at 0x%x (%v)", n, size, off, err)
-		}
-	}
-	return w.checkBuffers(buf, off, "")
-}
-
-func (w *worker) write(kind opKind, off, size uint64) bool {
-	if size == 0 {
-		w.skip(kind, off, size)
-		return true
-	}
-	old := w.fileSize
-	if old < off {
-		w.zeroModel(old, off) // the hole reads back as zeros
-	}
-	w.unmark(off, off+size) // the data lands on real zeros, not marks
-	inject := w.injectNow()
-	if inject {
-		copy(w.tmp[:size], w.good[off:off+size])
-	}
-	gendata(w.good[off:off+size], w.orig[off:off+size], off, byte(w.op))
-	if off+size > old {
-		w.fileSize = off + size
-	}
-	var flags uint8
-	if inject && (w.fileSize != old || !bytes.Equal(w.tmp[:size], w.good[off:off+size])) {
-		w.injected, flags = w.op, flagInjected
-	}
-	w.log.add(logEntry{num: w.op, off: off, size: size, oldSize: old, kind: kind, flags: flags})
-	w.traceIO(kind, off, size)
-	if flags&flagInjected != 0 {
-		return true
-	}
-	data := w.good[off : off+size]
-	if kind == opWrite {
-		pos, err := w.f.Seek(int64(off), io.SeekStart)
-		if err != nil || pos != int64(off) {
-			return w.failf(ExitWriteSeek, "write: seek to 0x%x returned 0x%x, %v", off, pos, err)
-		}
-		n, err := w.f.Write(data)
-		if err != nil || n != len(data) {
-			return w.failf(ExitWrite, "write: 0x%x bytes instead of 0x%x at 0x%x (%v)", n, size, off, err)
-		}
-		return true
-	}
-	n, err := w.f.WriteAt(data, int64(off))
-	if err != nil || n != len(data) {
-		return w.failf(ExitMapWrite, "mapwrite (pwrite): 0x%x bytes instead of 0x%x at 0x%x (%v)", n, size, off, err)
+// seekTo is the first half of fsx's read and write: a seek through the
+// file's offset, judged on its own (fsx.c has an exit code for it).
+func (w *worker) seekTo(off uint64, code int, what string) bool {
+	seek := fsop.Op{Kind: fsop.Seek, Offset: off, Whence: fsop.FromStart}
+	if r := w.file.Apply(&seek, nil); r.Err != fsop.OK || r.Value != int64(off) {
+		return w.failf(code, "%s: seek to 0x%x returned 0x%x, %v", what, off, r.Value, w.file.err)
 	}
 	return true
 }
 
-func (w *worker) truncate(size uint64) bool {
-	size -= size % w.align
-	old := w.fileSize
-	if size > old {
-		w.zeroModel(old, size)
+func (w *worker) read(op *fsop.Op) bool {
+	off, size := op.Offset, op.Size
+	if size == 0 || off+size > w.mod.size {
+		w.skip(op)
+		return true
 	}
-	w.fileSize = size
+	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
+	w.traceIO(op.Kind, off, size)
+	buf := w.tmp[:size]
+	if op.Kind == fsop.Read {
+		if !w.seekTo(off, ExitReadSeek, "read") {
+			return false
+		}
+		cur := fsop.Op{Kind: fsop.Read, Offset: fsop.Cursor, Size: size}
+		if r := w.file.Apply(&cur, buf); r.Err != fsop.OK || r.Value != int64(size) {
+			return w.failf(ExitRead, "read: 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
+		}
+	} else if r := w.file.Apply(op, buf); r.Err != fsop.OK || r.Value != int64(size) {
+		return w.failf(ExitMapRead, "mapread (pread): 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
+	}
+	return w.checkBuffers(buf, off, "")
+}
+
+func (w *worker) write(op *fsop.Op) bool {
+	off, size := op.Offset, op.Size
+	if size == 0 {
+		w.skip(op)
+		return true
+	}
+	old := w.mod.size
+	data := w.tmp[:size]
+	gendata(data, w.orig[off:off+size], off, byte(w.op))
+	var flags uint8
+	if w.injectNow() && (off+size > old || !w.mod.equal(data, off)) {
+		w.injected, flags = w.op, flagInjected
+	}
+	w.mod.Apply(op, data)
+	w.log.add(logEntry{num: w.op, op: *op, oldSize: old, flags: flags})
+	w.traceIO(op.Kind, off, size)
+	if flags&flagInjected != 0 {
+		return true
+	}
+	if op.Kind == fsop.Write {
+		if !w.seekTo(off, ExitWriteSeek, "write") {
+			return false
+		}
+		cur := fsop.Op{Kind: fsop.Write, Offset: fsop.Cursor, Size: size}
+		if r := w.file.Apply(&cur, data); r.Err != fsop.OK || r.Value != int64(size) {
+			return w.failf(ExitWrite, "write: 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
+		}
+		return true
+	}
+	if r := w.file.Apply(op, data); r.Err != fsop.OK || r.Value != int64(size) {
+		return w.failf(ExitMapWrite, "mapwrite (pwrite): 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
+	}
+	return true
+}
+
+func (w *worker) truncate(op *fsop.Op) bool {
+	size, old := op.Size, w.mod.size
 	var flags uint8
 	// Without size checks a truncate down the file never shows, so only
 	// one that grows the file may be the injected op then.
 	if w.injectNow() && size != old && (!w.cfg.NoSizeChecks || size > old) {
 		w.injected, flags = w.op, flagInjected
 	}
-	w.log.add(logEntry{num: w.op, size: size, oldSize: old, kind: opTruncate, flags: flags})
-	w.traceIO(opTruncate, min(old, size), max(old, size)-min(old, size))
+	w.mod.Apply(op, nil)
+	w.log.add(logEntry{num: w.op, op: *op, oldSize: old, flags: flags})
+	w.traceIO(fsop.Truncate, min(old, size), max(old, size)-min(old, size))
 	if flags&flagInjected != 0 {
 		return true
 	}
-	if err := w.f.Truncate(int64(size)); err != nil {
-		return w.failf(ExitTruncate, "truncate from 0x%x to 0x%x: %v", old, size, err)
+	if r := w.file.Apply(op, nil); r.Err != fsop.OK {
+		return w.failf(ExitTruncate, "truncate from 0x%x to 0x%x: %v", old, size, w.file.err)
 	}
 	return true
 }
 
-func (w *worker) sync(kind opKind) bool {
-	w.log.add(logEntry{num: w.op, oldSize: w.fileSize, kind: kind})
-	w.traceIO(kind, 0, 0)
-	if kind == opFsync {
-		if err := w.f.Sync(); err != nil {
-			return w.failf(ExitFsync, "fsync: %v", err)
+func (w *worker) sync(op *fsop.Op) bool {
+	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
+	w.traceIO(op.Kind, 0, 0)
+	if r := w.file.Apply(op, nil); r.Err != fsop.OK {
+		if op.Kind == fsop.Fsync {
+			return w.failf(ExitFsync, "fsync: %v", w.file.err)
 		}
-		return true
-	}
-	if err := w.f.Datasync(); err != nil {
-		return w.failf(ExitFdatasync, "fdatasync: %v", err)
+		return w.failf(ExitFdatasync, "fdatasync: %v", w.file.err)
 	}
 	return true
 }
 
-func (w *worker) closeOpen() bool {
-	w.log.add(logEntry{num: w.op, oldSize: w.fileSize, kind: opCloseOpen})
-	w.traceIO(opCloseOpen, 0, 0)
-	if err := w.f.Close(); err != nil {
-		w.f = nil
-		return w.failf(ExitCloseOpen, "close/open: close: %v", err)
-	}
-	var err error
-	if r, ok := w.f.(reopener); ok {
-		err = r.Reopen()
-	} else {
-		w.f, err = w.fs.Open(w.path)
-	}
-	if err != nil {
-		w.f = nil
-		return w.failf(ExitReopen, "close/open: reopen %s: %v", w.path, err)
+func (w *worker) closeOpen(op *fsop.Op) bool {
+	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
+	w.traceIO(fsop.CloseOpen, 0, 0)
+	if r := w.file.Apply(op, nil); r.Err != fsop.OK {
+		if w.file.reopenFailed {
+			return w.failf(ExitReopen, "close/open: reopen %s: %v", w.path, w.file.err)
+		}
+		return w.failf(ExitCloseOpen, "close/open: close: %v", w.file.err)
 	}
 	return w.fullCompare("after close/open")
 }
@@ -343,20 +310,20 @@ func (w *worker) closeOpen() bool {
 // checkSize is the size judge: fstat and seek-to-end must both agree with
 // the model.
 func (w *worker) checkSize() bool {
-	st, err1 := w.f.Size()
-	pos, err2 := w.f.Seek(0, io.SeekEnd)
-	if err1 != nil || err2 != nil || st != int64(w.fileSize) || pos != int64(w.fileSize) {
+	st, err1 := w.file.f.Size()
+	pos, err2 := w.file.f.Seek(0, io.SeekEnd)
+	if err1 != nil || err2 != nil || st != int64(w.mod.size) || pos != int64(w.mod.size) {
 		return w.failf(ExitSize, "Size error: expected 0x%x stat 0x%x seek 0x%x%s",
-			w.fileSize, st, pos, errSuffix(err1, err2))
+			w.mod.size, st, pos, errSuffix(err1, err2))
 	}
 	return true
 }
 
 // fullCompare reads the whole file back in chunks and judges every chunk.
 func (w *worker) fullCompare(when string) bool {
-	for pos := uint64(0); pos < w.fileSize; {
-		buf := w.tmp[:min(uint64(len(w.tmp)), w.fileSize-pos)]
-		n, err := w.f.ReadAt(buf, int64(pos))
+	for pos := uint64(0); pos < w.mod.size; {
+		buf := w.tmp[:min(uint64(len(w.tmp)), w.mod.size-pos)]
+		n, err := w.file.f.ReadAt(buf, int64(pos))
 		if n != len(buf) || (err != nil && err != io.EOF) {
 			return w.failf(ExitRead, "full compare %s: 0x%x bytes instead of 0x%x at 0x%x (%v)", when, n, len(buf), pos, err)
 		}
@@ -371,10 +338,10 @@ func (w *worker) fullCompare(when string) bool {
 // checkBuffers is the data judge: buf was read at off and must equal the
 // model there.
 func (w *worker) checkBuffers(buf []byte, off uint64, when string) bool {
-	if w.modelEqual(buf, off) {
+	if w.mod.equal(buf, off) {
 		return true
 	}
-	w.materialize()
+	w.mod.materialize()
 	return w.miscompare(buf, off, when)
 }
 
@@ -401,7 +368,7 @@ func (w *worker) failf(code int, format string, a ...any) bool {
 
 // traceIO prints one fsx-style line for an op when -v/-b asks for it or it
 // touches the -m range.
-func (w *worker) traceIO(kind opKind, off, size uint64) {
+func (w *worker) traceIO(kind fsop.Kind, off, size uint64) {
 	on := w.trace && w.op >= w.traceFrom
 	if !on && w.monitor && size > 0 && off < w.monTo && off+size > w.monFrom {
 		on = true
@@ -410,9 +377,9 @@ func (w *worker) traceIO(kind opKind, off, size uint64) {
 		return
 	}
 	b := w.appendOpPrefix(w.line[:0])
-	b = append(b, opNames[kind]...)
+	b = append(b, kind.String()...)
 	switch kind {
-	case opRead, opWrite, opMapRead, opMapWrite:
+	case fsop.Read, fsop.Write, fsop.MapRead, fsop.MapWrite:
 		b = append(b, "\t0x"...)
 		b = strconv.AppendUint(b, off, 16)
 		b = append(b, " thru\t0x"...)
@@ -420,11 +387,11 @@ func (w *worker) traceIO(kind opKind, off, size uint64) {
 		b = append(b, "\t(0x"...)
 		b = strconv.AppendUint(b, size, 16)
 		b = append(b, " bytes)"...)
-	case opTruncate:
+	case fsop.Truncate:
 		b = append(b, "\tfrom 0x"...)
 		b = strconv.AppendUint(b, w.log.ring[(w.log.count-1)%logSize].oldSize, 16)
 		b = append(b, " to 0x"...)
-		b = strconv.AppendUint(b, w.fileSize, 16)
+		b = strconv.AppendUint(b, w.mod.size, 16)
 	}
 	w.emit(append(b, '\n'))
 }

@@ -5,24 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"syscall"
-)
 
-// Op is what a command does.
-type Op uint8
-
-// The operations behind the seed's commands.
-const (
-	OpOpen Op = iota
-	OpClose
-	OpWrite
-	OpRead
-	OpSeek
-	OpFstat
-	OpStat
-	OpReadDir
-	OpWriteStderr
-	OpDelete
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // Scope says what a command is expanded over.
@@ -36,46 +20,51 @@ const (
 	ScopeHandleFile       // over handles × files
 )
 
-// Command is one of the seed's commands before expansion.
+// Command is one of the seed's commands before expansion: a name and an
+// fsop.Op template whose handle and file the expansion fills in.
 type Command struct {
-	Name   string
-	Op     Op
-	Scope  Scope
-	Flags  int // open flags
-	Size   int // bytes to write or read
-	Whence int // seek
+	Name  string
+	Op    fsop.Op
+	Scope Scope
 }
 
 // Open modes. append_create follows Rust's OpenOptions append(true)
 // .create(true), which opens write-only: a read through it must fail.
 const (
-	flagsRWCreate    = syscall.O_RDWR | syscall.O_CREAT
-	flagsAppendCreat = syscall.O_WRONLY | syscall.O_APPEND | syscall.O_CREAT
-	flagsRWTrunc     = syscall.O_RDWR | syscall.O_TRUNC
-	flagsRWCreateNew = syscall.O_RDWR | syscall.O_CREAT | syscall.O_EXCL
+	flagsRWCreate    = fsop.ReadWrite | fsop.Create
+	flagsAppendCreat = fsop.WriteOnly | fsop.Append | fsop.Create
+	flagsRWTrunc     = fsop.ReadWrite | fsop.Trunc
+	flagsRWCreateNew = fsop.ReadWrite | fsop.Create | fsop.Excl
 )
+
+func open(f fsop.OpenFlags) fsop.Op { return fsop.Op{Kind: fsop.Open, Flags: f} }
+func cursor(k fsop.Kind, size uint64) fsop.Op {
+	return fsop.Op{Kind: k, Offset: fsop.Cursor, Size: size}
+}
+func seek(w fsop.Whence) fsop.Op { return fsop.Op{Kind: fsop.Seek, Whence: w} }
+func plain(k fsop.Kind) fsop.Op  { return fsop.Op{Kind: k} }
 
 // Commands is the seed's catalog, in the seed's order.
 var Commands = [...]Command{
-	{Name: "open(read_write_create)", Op: OpOpen, Scope: ScopeHandleFile, Flags: flagsRWCreate},
-	{Name: "open(append_create)", Op: OpOpen, Scope: ScopeHandleFile, Flags: flagsAppendCreat},
-	{Name: "open(read_write_truncate)", Op: OpOpen, Scope: ScopeHandleFile, Flags: flagsRWTrunc},
-	{Name: "open(read_write_create_new)", Op: OpOpen, Scope: ScopeHandleFile, Flags: flagsRWCreateNew},
-	{Name: "close", Op: OpClose, Scope: ScopeHandle},
-	{Name: "write(zero_bytes)", Op: OpWrite, Scope: ScopeHandle, Size: 0},
-	{Name: "write(32_bytes)", Op: OpWrite, Scope: ScopeHandle, Size: 32},
-	{Name: "write(4_kb)", Op: OpWrite, Scope: ScopeHandle, Size: 4 << 10},
-	{Name: "write(32_kb)", Op: OpWrite, Scope: ScopeHandle, Size: 32 << 10},
-	{Name: "read(zero_bytes)", Op: OpRead, Scope: ScopeHandle, Size: 0},
-	{Name: "read(32_bytes)", Op: OpRead, Scope: ScopeHandle, Size: 32},
-	{Name: "read(4_kb)", Op: OpRead, Scope: ScopeHandle, Size: 4 << 10},
-	{Name: "seek(start)", Op: OpSeek, Scope: ScopeHandle, Whence: 0},
-	{Name: "seek(end)", Op: OpSeek, Scope: ScopeHandle, Whence: 2},
-	{Name: "fstat", Op: OpFstat, Scope: ScopeHandle},
-	{Name: "stat", Op: OpStat, Scope: ScopeFile},
-	{Name: "read_dir", Op: OpReadDir, Scope: ScopeNone},
-	{Name: "write_stderr", Op: OpWriteStderr, Scope: ScopeNone},
-	{Name: "delete", Op: OpDelete, Scope: ScopeFile},
+	{Name: "open(read_write_create)", Op: open(flagsRWCreate), Scope: ScopeHandleFile},
+	{Name: "open(append_create)", Op: open(flagsAppendCreat), Scope: ScopeHandleFile},
+	{Name: "open(read_write_truncate)", Op: open(flagsRWTrunc), Scope: ScopeHandleFile},
+	{Name: "open(read_write_create_new)", Op: open(flagsRWCreateNew), Scope: ScopeHandleFile},
+	{Name: "close", Op: plain(fsop.Close), Scope: ScopeHandle},
+	{Name: "write(zero_bytes)", Op: cursor(fsop.Write, 0), Scope: ScopeHandle},
+	{Name: "write(32_bytes)", Op: cursor(fsop.Write, 32), Scope: ScopeHandle},
+	{Name: "write(4_kb)", Op: cursor(fsop.Write, 4<<10), Scope: ScopeHandle},
+	{Name: "write(32_kb)", Op: cursor(fsop.Write, 32<<10), Scope: ScopeHandle},
+	{Name: "read(zero_bytes)", Op: cursor(fsop.Read, 0), Scope: ScopeHandle},
+	{Name: "read(32_bytes)", Op: cursor(fsop.Read, 32), Scope: ScopeHandle},
+	{Name: "read(4_kb)", Op: cursor(fsop.Read, 4<<10), Scope: ScopeHandle},
+	{Name: "seek(start)", Op: seek(fsop.FromStart), Scope: ScopeHandle},
+	{Name: "seek(end)", Op: seek(fsop.FromEnd), Scope: ScopeHandle},
+	{Name: "fstat", Op: plain(fsop.Fstat), Scope: ScopeHandle},
+	{Name: "stat", Op: plain(fsop.Stat), Scope: ScopeFile},
+	{Name: "read_dir", Op: plain(fsop.ReadDir), Scope: ScopeNone},
+	{Name: "write_stderr", Op: fsop.Op{Kind: fsop.WriteStderr, Size: uint64(len(StderrLine))}, Scope: ScopeNone},
+	{Name: "delete", Op: plain(fsop.Delete), Scope: ScopeFile},
 }
 
 // Files are the file names a file-scoped command is expanded over. A and B
@@ -103,6 +92,13 @@ type Entry struct {
 
 // Command is the entry's command.
 func (e Entry) Command() *Command { return &Commands[e.Cmd] }
+
+// Op is the entry as an op: its command's template on its handle and file.
+func (e Entry) Op() fsop.Op {
+	op := Commands[e.Cmd].Op
+	op.Handle, op.File = e.Handle, e.File
+	return op
+}
 
 // String is the entry as the catalog prints it: "open(append_create) h1 A".
 func (e Entry) String() string {
@@ -152,27 +148,11 @@ func catalogHash() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "fsx-wasix oracle catalog\n%s\nfiles %v handles %d fill %q stderr %q\n", recordFormat, Files, Handles, fill[:], StderrLine)
 	for _, c := range Commands {
-		// Flags are spelled by name: their numbers differ between platforms.
-		fmt.Fprintf(h, "%s op=%d scope=%d size=%d whence=%d flags=%s\n", c.Name, c.Op, c.Scope, c.Size, c.Whence, flagNames(c.Flags))
+		// Kinds and flags are spelled by name: names are what stays stable.
+		fmt.Fprintf(h, "%s op=%s scope=%d size=%d whence=%d flags=%s\n", c.Name, c.Op.Kind, c.Scope, c.Op.Size, c.Op.Whence, c.Op.Flags)
 	}
 	for _, e := range Catalog {
 		fmt.Fprintln(h, e)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
-}
-
-func flagNames(f int) string {
-	if f == 0 {
-		return "-"
-	}
-	var s []string
-	for _, n := range []struct {
-		f    int
-		name string
-	}{{syscall.O_RDWR, "RDWR"}, {syscall.O_WRONLY, "WRONLY"}, {syscall.O_CREAT, "CREAT"}, {syscall.O_TRUNC, "TRUNC"}, {syscall.O_EXCL, "EXCL"}, {syscall.O_APPEND, "APPEND"}} {
-		if f&n.f != 0 {
-			s = append(s, n.name)
-		}
-	}
-	return strings.Join(s, "|")
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"io"
 	"os"
 	"sort"
@@ -70,7 +71,7 @@ func (c *Comparer) Compare(index int64, exp, got []byte) bool {
 // Case records a divergent case (records differ, or a host re-read
 // disagreed). host, when not nil, holds host snapshots of A and B that
 // replace got's for the comparison (verify-files).
-func (c *Comparer) Case(index int64, exp, got []byte, host ...*Outcome) {
+func (c *Comparer) Case(index int64, exp, got []byte, host ...*fsop.Outcome) {
 	c.c.Decode(c.Chain, index)
 	eo, err1 := DecodeRecord(exp)
 	go_, err2 := DecodeRecord(got)
@@ -107,7 +108,7 @@ func (c *Comparer) add(index int64, sig, prog string) {
 
 // explain spells case index as a program with the expected and actual
 // outcomes and returns the signature of its first divergence.
-func (c *Comparer) explain(index int64, eo, gotO []Outcome, expWord, gotWord string) (sig, prog string) {
+func (c *Comparer) explain(index int64, eo, gotO []fsop.Outcome, expWord, gotWord string) (sig, prog string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "case %d  (sequence %d, assignment %d)\n", index, c.c.Sequence, c.c.Assignment)
 	hfile := [Handles]int8{-1, -1}
@@ -118,7 +119,7 @@ func (c *Comparer) explain(index int64, eo, gotO []Outcome, expWord, gotWord str
 		hs := "-"
 		if e.Handle >= 0 {
 			hs = fmt.Sprint(e.Handle)
-			if cmd.Op != OpOpen {
+			if cmd.Op.Kind != fsop.Open {
 				file = hfile[e.Handle]
 			}
 		}
@@ -131,27 +132,27 @@ func (c *Comparer) explain(index int64, eo, gotO []Outcome, expWord, gotWord str
 		fmt.Fprintf(&b, "  step %d  worker %d  handle %s  %s%s  -> ", i, st.Worker, hs, cmd.Name, on)
 		ex, gt := &eo[i], &gotO[i]
 		if equalOutcome(ex, gt) {
-			b.WriteString(ex.Format(cmd.Op) + "\n")
+			b.WriteString(ex.Format(cmd.Op.Kind) + "\n")
 		} else {
-			fmt.Fprintf(&b, "%s %s  %s %s\n", expWord, ex.Format(cmd.Op), gotWord, gt.Format(cmd.Op))
+			fmt.Fprintf(&b, "%s %s  %s %s\n", expWord, ex.Format(cmd.Op.Kind), gotWord, gt.Format(cmd.Op.Kind))
 			if sig == "" {
 				// A file-scoped command names its file (C is on another
 				// filesystem); a handle's file is context, left to the
 				// program, so one bug on A, B and C is one group.
 				where := ""
-				if e.Handle < 0 && e.File >= 0 || cmd.Op == OpOpen {
+				if e.Handle < 0 && e.File >= 0 || cmd.Op.Kind == fsop.Open {
 					where = " on " + Files[e.File]
 				}
-				sig = fmt.Sprintf("%s%s: %s", cmd.Name, where, changeOf(cmd.Op, ex, gt))
+				sig = fmt.Sprintf("%s%s: %s", cmd.Name, where, changeOf(cmd.Op.Kind, ex, gt))
 			}
 		}
 		// Follow the native truth to know which file a handle is on.
-		switch cmd.Op {
-		case OpOpen:
-			if ex.Err == OK {
+		switch cmd.Op.Kind {
+		case fsop.Open:
+			if ex.Err == fsop.OK {
 				hfile[e.Handle] = e.File
 			}
-		case OpClose:
+		case fsop.Close:
 			hfile[e.Handle] = -1
 		}
 	}
@@ -174,7 +175,7 @@ func (c *Comparer) explain(index int64, eo, gotO []Outcome, expWord, gotWord str
 
 // explainHost spells a case whose files on the host differ from what the
 // runtime's own snapshot said.
-func (c *Comparer) explainHost(index int64, eo, gotO []Outcome, host []*Outcome) (sig, prog string) {
+func (c *Comparer) explainHost(index int64, eo, gotO []fsop.Outcome, host []*fsop.Outcome) (sig, prog string) {
 	sig, prog = c.explain(index, eo, gotO, "native", "runtime")
 	same := true
 	for i := range eo {
@@ -200,7 +201,7 @@ func (c *Comparer) explainHost(index int64, eo, gotO []Outcome, host []*Outcome)
 	return sig, b.String()
 }
 
-func equalOutcome(a, b *Outcome) bool {
+func equalOutcome(a, b *fsop.Outcome) bool {
 	if a.Err != b.Err || a.Value != b.Value || a.Data != b.Data || len(a.Names) != len(b.Names) {
 		return false
 	}
@@ -214,35 +215,35 @@ func equalOutcome(a, b *Outcome) bool {
 
 // changeOf is the signature's "what changed" for a step: error kinds, or
 // for two successes the kind of value that differs.
-func changeOf(op Op, ex, gt *Outcome) string {
-	cls := func(o *Outcome) string {
-		if o.Err != OK {
+func changeOf(op fsop.Kind, ex, gt *fsop.Outcome) string {
+	cls := func(o *fsop.Outcome) string {
+		if o.Err != fsop.OK {
 			return o.Err.String()
 		}
 		return "ok"
 	}
-	if ex.Err != OK || gt.Err != OK {
+	if ex.Err != fsop.OK || gt.Err != fsop.OK {
 		return cls(ex) + " -> " + cls(gt)
 	}
-	what := map[Op]string{OpWrite: "count", OpWriteStderr: "count", OpRead: "data", OpSeek: "offset",
-		OpFstat: "size", OpStat: "size", OpReadDir: "names"}[op]
+	what := map[fsop.Kind]string{fsop.Write: "count", fsop.WriteStderr: "count", fsop.Read: "data", fsop.Seek: "offset",
+		fsop.Fstat: "size", fsop.Stat: "size", fsop.ReadDir: "names"}[op]
 	if what == "" {
 		what = "value"
 	}
 	return "ok -> ok with other " + what
 }
 
-func snapshotChange(ex, gt *Outcome) string {
-	cls := func(o *Outcome) string {
+func snapshotChange(ex, gt *fsop.Outcome) string {
+	cls := func(o *fsop.Outcome) string {
 		switch o.Err {
-		case OK:
+		case fsop.OK:
 			return "exists"
-		case ENOENT:
+		case fsop.ENOENT:
 			return "missing"
 		}
 		return o.Err.String()
 	}
-	if ex.Err != OK || gt.Err != OK {
+	if ex.Err != fsop.OK || gt.Err != fsop.OK {
 		return cls(ex) + " -> " + cls(gt)
 	}
 	if ex.Value != gt.Value {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"os"
 	"path/filepath"
 	"sort"
@@ -160,7 +161,7 @@ type lane struct {
 
 	c        Case
 	handles  [Handles]handle
-	outs     []Outcome
+	outs     []fsop.Outcome
 	readBuf  []byte
 	snapBuf  []byte
 	names    []string
@@ -192,7 +193,7 @@ var runs atomic.Int64
 func newLane(cfg *Config, id int, run int64) (*lane, error) {
 	l := &lane{
 		cfg: cfg, id: id,
-		outs:     make([]Outcome, cfg.Chain+len(Files)),
+		outs:     make([]fsop.Outcome, cfg.Chain+len(Files)),
 		readBuf:  make([]byte, 4<<10),
 		snapBuf:  make([]byte, 64<<10),
 		stderrLn: []byte(StderrLine),
@@ -336,14 +337,14 @@ func (l *lane) runCase(index int64) error {
 	// Empty the case for the next one: C always (it is outside the root),
 	// A and B unless they are kept for the host re-read.
 	for f := range Files {
-		if cfg.KeepFiles && f < 2 || l.outs[L+f].Err == ENOENT {
+		if cfg.KeepFiles && f < 2 || l.outs[L+f].Err == fsop.ENOENT {
 			continue
 		}
 		if err := l.unlink(f); err != nil && err != syscall.ENOENT {
 			return fmt.Errorf("case %d: cannot remove %s: %w", index, Files[f], err)
 		}
 	}
-	l.rec = appendArray(l.rec[:0], len(l.outs))
+	l.rec = fsop.AppendArray(l.rec[:0], len(l.outs))
 	for i := range l.outs {
 		l.rec = l.outs[i].Append(l.rec)
 	}
@@ -356,23 +357,23 @@ func (l *lane) exec(i int) {
 	cmd := &Commands[e.Cmd]
 	o := &l.outs[i]
 	names := o.Names[:0]
-	*o = Outcome{}
+	*o = fsop.Outcome{}
 	var h *handle
 	if e.Handle >= 0 {
 		h = &l.handles[e.Handle]
-		// A handle that is not open answers EBADF without asking the
+		// A handle that is not open answers fsop.EBADF without asking the
 		// kernel: its old fd number may belong to another file by now,
 		// and fd numbering differs between platforms.
-		if cmd.Op != OpOpen && !h.open {
-			o.Err = EBADF
+		if cmd.Op.Kind != fsop.Open && !h.open {
+			o.Err = fsop.EBADF
 			return
 		}
 	}
 	var err error
-	switch cmd.Op {
-	case OpOpen:
+	switch cmd.Op.Kind {
+	case fsop.Open:
 		var fd int
-		if fd, err = l.open(int(e.File), cmd.Flags); err == nil {
+		if fd, err = l.open(int(e.File), sysOpenFlags(cmd.Op.Flags)); err == nil {
 			// Opening over an open handle replaces it (Rust drops the old
 			// File after the new one is open); a failed open keeps it.
 			if h.open {
@@ -380,48 +381,48 @@ func (l *lane) exec(i int) {
 			}
 			h.fd, h.open = fd, true
 		}
-	case OpClose:
+	case fsop.Close:
 		h.open = false
 		err = closeRetry(h.fd)
-	case OpWrite:
+	case fsop.Write:
 		var n int
-		n, err = writeRetry(h.fd, fills[e.Handle][:cmd.Size])
+		n, err = writeRetry(h.fd, fills[e.Handle][:cmd.Op.Size])
 		o.Value = int64(n)
-	case OpRead:
+	case fsop.Read:
 		var n int
 		for {
-			n, err = syscall.Read(h.fd, l.readBuf[:cmd.Size])
+			n, err = syscall.Read(h.fd, l.readBuf[:cmd.Op.Size])
 			if err != syscall.EINTR {
 				break
 			}
 		}
 		if err == nil {
-			o.Shape, o.Value = ShapeData, int64(n)
+			o.Shape, o.Value = fsop.ShapeData, int64(n)
 			o.Data.Write(l.readBuf[:n])
 		}
-	case OpSeek:
-		o.Value, err = syscall.Seek(h.fd, 0, cmd.Whence)
-	case OpFstat:
+	case fsop.Seek:
+		o.Value, err = syscall.Seek(h.fd, 0, int(cmd.Op.Whence))
+	case fsop.Fstat:
 		var st syscall.Stat_t
 		if err = syscall.Fstat(h.fd, &st); err == nil {
 			o.Value = int64(st.Size)
 		}
-	case OpStat:
+	case fsop.Stat:
 		o.Value, err = l.stat(int(e.File))
-	case OpReadDir:
+	case fsop.ReadDir:
 		names, err = readDirNames(l.dir, names)
 		if err == nil {
-			o.Shape, o.Names, o.Value = ShapeNames, names, int64(len(names))
+			o.Shape, o.Names, o.Value = fsop.ShapeNames, names, int64(len(names))
 		}
-	case OpWriteStderr:
+	case fsop.WriteStderr:
 		var n int
 		n, err = writeRetry(l.stderrFD, l.stderrLn)
 		o.Value = int64(n)
-	case OpDelete:
+	case fsop.Delete:
 		err = l.unlink(int(e.File))
 	}
 	if err != nil {
-		*o = Outcome{Err: ErrnoOf(err), Names: names[:0]}
+		*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: names[:0]}
 	} else if o.Names == nil {
 		o.Names = names[:0]
 	}
@@ -473,7 +474,7 @@ func unlinkRetry(path string) error {
 
 // snapshot records whether path exists, its size and a digest of its
 // content, into o. buf is scratch space.
-func snapshot(path string, buf []byte, o *Outcome) {
+func snapshot(path string, buf []byte, o *fsop.Outcome) {
 	var fd int
 	var err error
 	for {
@@ -487,17 +488,17 @@ func snapshot(path string, buf []byte, o *Outcome) {
 
 // snapshotFD is snapshot of a file already opened read-only as fd, or of
 // the error that opening it gave; it closes fd.
-func snapshotFD(fd int, err error, buf []byte, o *Outcome) {
+func snapshotFD(fd int, err error, buf []byte, o *fsop.Outcome) {
 	names := o.Names[:0]
-	*o = Outcome{Shape: ShapeData, Names: names}
+	*o = fsop.Outcome{Shape: fsop.ShapeData, Names: names}
 	if err != nil {
-		*o = Outcome{Err: ErrnoOf(err), Names: names}
+		*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: names}
 		return
 	}
 	defer closeRetry(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		*o = Outcome{Err: ErrnoOf(err), Names: names}
+		*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: names}
 		return
 	}
 	o.Value = int64(st.Size)
@@ -507,7 +508,7 @@ func snapshotFD(fd int, err error, buf []byte, o *Outcome) {
 			continue
 		}
 		if err != nil {
-			*o = Outcome{Err: ErrnoOf(err), Names: names}
+			*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: names}
 			return
 		}
 		if n <= 0 {
@@ -519,8 +520,28 @@ func snapshotFD(fd int, err error, buf []byte, o *Outcome) {
 
 // Snapshot is the snapshot of one file as the executor takes it; the
 // host-side re-read uses it so both sides digest files the same way.
-func Snapshot(path string) Outcome {
-	var o Outcome
+func Snapshot(path string) fsop.Outcome {
+	var o fsop.Outcome
 	snapshot(path, make([]byte, 64<<10), &o)
 	return o
+}
+
+// sysOpenFlags maps portable open flags to this platform's numbers.
+func sysOpenFlags(f fsop.OpenFlags) int {
+	mode := syscall.O_RDONLY
+	switch {
+	case f&fsop.ReadWrite != 0:
+		mode = syscall.O_RDWR
+	case f&fsop.WriteOnly != 0:
+		mode = syscall.O_WRONLY
+	}
+	for _, m := range [...]struct {
+		f   fsop.OpenFlags
+		sys int
+	}{{fsop.Create, syscall.O_CREAT}, {fsop.Excl, syscall.O_EXCL}, {fsop.Trunc, syscall.O_TRUNC}, {fsop.Append, syscall.O_APPEND}} {
+		if f&m.f != 0 {
+			mode |= m.sys
+		}
+	}
+	return mode
 }

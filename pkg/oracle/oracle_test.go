@@ -3,6 +3,7 @@ package oracle
 import (
 	"bytes"
 	"context"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"io"
 	"os"
 	"path/filepath"
@@ -189,7 +190,7 @@ func TestKnownPrograms(t *testing.T) {
 		var cs Case
 		cs.Decode(L, i)
 		for s := 0; s < L; s++ {
-			got = append(got, outs[s].Format(cs.Steps[s].Entry.Command().Op))
+			got = append(got, outs[s].Format(cs.Steps[s].Entry.Command().Op.Kind))
 		}
 		got = append(got, "|")
 		for f := range Files {
@@ -217,7 +218,7 @@ func TestDigest(t *testing.T) {
 	t.Parallel()
 	data := append(bytes.Repeat([]byte("A"), 100), bytes.Repeat([]byte("B"), 4000)...)
 	data = append(data, make([]byte, 13)...)
-	var one, chunked Digest
+	var one, chunked fsop.Digest
 	one.Write(data)
 	for i := 0; i < len(data); i += 7 {
 		chunked.Write(data[i:min(i+7, len(data))])
@@ -225,7 +226,7 @@ func TestDigest(t *testing.T) {
 	if one != chunked || one.String() != "A×100 B×4000 0x00×13" {
 		t.Fatalf("digest %q vs chunked %q", one.String(), chunked.String())
 	}
-	var many, many2 Digest
+	var many, many2 fsop.Digest
 	for i := 0; i < 20; i++ {
 		many.Write([]byte{byte(i), byte(i)})
 	}
@@ -236,8 +237,8 @@ func TestDigest(t *testing.T) {
 	if !many.Hashed || many != many2 {
 		t.Fatalf("hashed digests differ: %v %v", many.String(), many2.String())
 	}
-	o := Outcome{Shape: ShapeData, Value: 40, Data: many}
-	outs, err := DecodeRecord(o.Append(appendArray(nil, 1)))
+	o := fsop.Outcome{Shape: fsop.ShapeData, Value: 40, Data: many}
+	outs, err := DecodeRecord(o.Append(fsop.AppendArray(nil, 1)))
 	if err != nil || !equalOutcome(&outs[0], &o) {
 		t.Fatalf("hashed outcome round trip: %v %+v", err, outs)
 	}
@@ -289,7 +290,7 @@ func TestTamperedExpectedFails(t *testing.T) {
 				t.Fatalf("case %d step 1 = %+v, not a 32-byte write", victim, outs[1])
 			}
 			outs[1].Value = 16
-			rec = appendArray(nil, len(outs))
+			rec = fsop.AppendArray(nil, len(outs))
 			for j := range outs {
 				rec = outs[j].Append(rec)
 			}

@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"fmt"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"io"
 	"os"
 	"path"
@@ -85,7 +86,7 @@ func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool
 	}
 	c := NewComparer(rh.Chain, known)
 	buf := make([]byte, 64<<10)
-	var host [2]Outcome
+	var host [2]fsop.Outcome
 	for index := rh.CaseStart; index < rh.End(); index++ {
 		exp, err := nr.Next()
 		if err == nil {

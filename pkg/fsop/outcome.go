@@ -1,7 +1,6 @@
-package oracle
+package fsop
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -136,16 +135,16 @@ type Outcome struct {
 	Names []string
 }
 
-// Record encoding (msgpack, hand-appended so the executor does not
-// allocate). A record is an array of L step outcomes then the snapshots of
-// A, B and C. Each outcome is
+// Outcome encoding (msgpack, hand-appended so executors do not allocate).
+// Each outcome is
 //
 //	-errno                      an error kind (negative fixint)
 //	value                       ok, scalar
 //	[value, run..] / [value, bin8 hash]   ok with a data digest; a run is count<<8|byte
 //	[n, name..]                 ok, read_dir names (sorted)
 //
-// A snapshot is -ENOENT for a missing file, else [size, run..].
+// A file snapshot is an outcome too: -ENOENT for a missing file, else
+// [size, run..].
 
 func appendInt(b []byte, v int64) []byte {
 	switch {
@@ -173,7 +172,9 @@ func appendUint(b []byte, v uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, 0xcf), v)
 }
 
-func appendArray(b []byte, n int) []byte {
+// AppendArray appends a msgpack array header of n elements: records are
+// arrays of outcomes.
+func AppendArray(b []byte, n int) []byte {
 	if n < 16 {
 		return append(b, 0x90|byte(n))
 	}
@@ -200,19 +201,19 @@ func (o *Outcome) Append(b []byte) []byte {
 	switch o.Shape {
 	case ShapeData:
 		if o.Data.Hashed {
-			b = appendArray(b, 2)
+			b = AppendArray(b, 2)
 			b = appendInt(b, o.Value)
 			b = append(b, 0xc4, 8)
 			return binary.BigEndian.AppendUint64(b, o.Data.Hash)
 		}
-		b = appendArray(b, 1+o.Data.N)
+		b = AppendArray(b, 1+o.Data.N)
 		b = appendInt(b, o.Value)
 		for _, r := range o.Data.Runs[:o.Data.N] {
 			b = appendUint(b, r.Count<<8|uint64(r.Byte))
 		}
 		return b
 	case ShapeNames:
-		b = appendArray(b, 1+len(o.Names))
+		b = AppendArray(b, 1+len(o.Names))
 		b = appendInt(b, int64(len(o.Names)))
 		for _, n := range o.Names {
 			b = appendStr(b, n)
@@ -223,26 +224,8 @@ func (o *Outcome) Append(b []byte) []byte {
 	}
 }
 
-// DecodeRecord parses a record into its outcomes (steps, then snapshots).
-func DecodeRecord(rec []byte) ([]Outcome, error) {
-	d := msgpack.NewDecoder(bytes.NewReader(rec))
-	n, err := d.DecodeArrayLen()
-	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
-	if n < 0 || n > MaxChain+len(Files) {
-		return nil, fmt.Errorf("record: %d outcomes", n)
-	}
-	out := make([]Outcome, n)
-	for i := range out {
-		if err := decodeOutcome(d, &out[i]); err != nil {
-			return nil, fmt.Errorf("record outcome %d: %w", i, err)
-		}
-	}
-	return out, nil
-}
-
-func decodeOutcome(d *msgpack.Decoder, o *Outcome) error {
+// DecodeOutcome is Append's inverse, reading one outcome from d into o.
+func DecodeOutcome(d *msgpack.Decoder, o *Outcome) error {
 	c, err := d.PeekCode()
 	if err != nil {
 		return err
@@ -308,24 +291,24 @@ func decodeOutcome(d *msgpack.Decoder, o *Outcome) error {
 	return nil
 }
 
-// Format spells the outcome of op: "ok", "ok(32)", "ok(32 A×32)",
+// Format spells the outcome of an op of kind k: "ok", "ok(32)", "ok(32 A×32)",
 // "ok([A B])", or the error kind.
-func (o *Outcome) Format(op Op) string {
+func (o *Outcome) Format(k Kind) string {
 	if o.Err != OK {
 		return o.Err.String()
 	}
-	switch op {
-	case OpOpen, OpClose, OpDelete:
+	switch k {
+	case Open, Close, Delete:
 		if o.Value == 0 {
 			return "ok"
 		}
 		return fmt.Sprintf("ok(%d)", o.Value)
-	case OpRead:
+	case Read, MapRead:
 		if o.Value == 0 && o.Data.N == 0 && !o.Data.Hashed {
 			return "ok(0)"
 		}
 		return fmt.Sprintf("ok(%d %s)", o.Value, o.Data.String())
-	case OpReadDir:
+	case ReadDir:
 		return "ok([" + strings.Join(o.Names, " ") + "])"
 	default:
 		return fmt.Sprintf("ok(%d)", o.Value)
