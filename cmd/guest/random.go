@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/fsx-wasix/fsx-wasix/internal/wasix"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
 )
 
@@ -23,6 +24,7 @@ type RandomFlags struct {
 	Monitor     string `short:"m" name:"monitor" help:"Print every op touching byte range FROM:TO."`
 	ArtifactDir string `short:"P" name:"artifact-dir" help:"Directory for failure artifacts (default: the file's directory)."`
 	Inject      int64  `name:"inject" default:"0" help:"Op N (or the first op after it that changes the file) is applied to the model but not the file: a deliberate failure, for self-tests."`
+	ReplayOps   string `name:"replay-ops" help:"Run exactly the ops of this .fsxops file (a failure's artifact), no random choice; -N runs only the first N; the seed comes from -S or the file's header."`
 
 	threadsSet bool // -j was given, so 0 is an error rather than "the CPU count"
 }
@@ -69,6 +71,7 @@ func randomOptions(cli *CLI) (exerciser.Options, error) {
 	}
 	o.Path = cli.Args[0]
 	o.Config = exerciser.DefaultConfig()
+	var err error
 	if cli.ConfigPath != "" {
 		c, err := exerciser.LoadConfig(cli.ConfigPath)
 		if err != nil {
@@ -91,9 +94,18 @@ func randomOptions(cli *CLI) (exerciser.Options, error) {
 			o.Threads = n
 		}
 	}
-	if cli.Seed != nil {
+	var replaySeed *uint64
+	if cli.ReplayOps != "" {
+		if replaySeed, err = readReplay(cli, &o); err != nil {
+			return o, err
+		}
+	}
+	switch {
+	case cli.Seed != nil:
 		o.Seed = *cli.Seed
-	} else {
+	case replaySeed != nil:
+		o.Seed = *replaySeed
+	default:
 		o.Seed = rand.Uint64N(1 << 32) // short enough to retype
 	}
 	if cli.LogStart < 0 {
@@ -140,6 +152,34 @@ func randomOptions(cli *CLI) (exerciser.Options, error) {
 		o.ReplayCmd = "fsx-wasix"
 	}
 	return o, nil
+}
+
+// readReplay loads --replay-ops into o.Replay (cut to -N ops when given)
+// and returns the seed its header names, if any.
+func readReplay(cli *CLI, o *exerciser.Options) (*uint64, error) {
+	f, err := os.Open(cli.ReplayOps)
+	if err != nil {
+		return nil, usagef("--replay-ops: %v", err)
+	}
+	defer f.Close()
+	h, ents, err := fsop.ParseOps(f)
+	if err != nil {
+		return nil, usagef("--replay-ops %s: %v", cli.ReplayOps, err)
+	}
+	if ents == nil {
+		ents = []fsop.Entry{} // not nil: "replay nothing" is an error, not random mode
+	}
+	if cli.NumOps >= 0 && cli.NumOps < int64(len(ents)) {
+		ents = ents[:cli.NumOps]
+	}
+	o.Replay = ents
+	if !cli.threadsSet {
+		o.Threads = 1
+	}
+	if h.HasSeed {
+		return &h.Seed, nil
+	}
+	return nil, nil
 }
 
 func parseMonitor(s string) ([2]uint64, error) {

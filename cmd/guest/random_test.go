@@ -83,6 +83,8 @@ func TestRandomSeedConfigPasses(t *testing.T) {
 	}
 }
 
+var replayOpsRE = regexp.MustCompile(`or run exactly the saved ops, no random choice:\n  (.*)\n`)
+
 var replayRE = regexp.MustCompile(`Replay this worker alone \(expect exit code (\d+) at op (\d+)\):\n  (.*)\n`)
 
 // --inject fails with the report, the artifacts and an fsx exit code, and
@@ -126,6 +128,17 @@ func TestRandomInjectAndReplay(t *testing.T) {
 			if !strings.Contains(rout, "at op "+wantOp+":") {
 				t.Fatalf("replay did not fail at op %s:\n%s", wantOp, rout)
 			}
+			// The saved ops replay the same failure, with no random choice.
+			om := replayOpsRE.FindStringSubmatch(stdout)
+			if om == nil {
+				t.Fatalf("no --replay-ops command:\n%s", stdout)
+			}
+			oargs := strings.Fields(om[1])
+			oargs[len(oargs)-1] = filepath.Join(dir, "replayed")
+			oout, oerr, ocode := guest(t, oargs[1:]...)
+			if strconv.Itoa(ocode) != wantCode || !strings.Contains(oout, "at op "+wantOp+":") {
+				t.Fatalf("--replay-ops: exit %d, want %s at op %s\nstdout:\n%s\nstderr:\n%s", ocode, wantCode, wantOp, oout, oerr)
+			}
 		})
 	}
 }
@@ -154,6 +167,12 @@ func TestRandomBadInput(t *testing.T) {
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(plain, nil, 0o644)
 	os.WriteFile(bad, []byte("flen = 4096\nflen_typo = 3\n"), 0o644)
+	badOps := filepath.Join(dir, "bad.fsxops")
+	os.WriteFile(badOps, []byte("# ops\nwrite 0x0 0x10 0x0\nwrite 0x0 zz 0x0\n"), 0o644)
+	pastFlen := filepath.Join(dir, "past.fsxops")
+	os.WriteFile(pastFlen, []byte("write 0x0 0x10 0x0\nmapwrite 0x3ffff0 0x20 0x10\n"), 0o644)
+	emptyOps := filepath.Join(dir, "empty.fsxops")
+	os.WriteFile(emptyOps, []byte("# nothing\n"), 0o644)
 	file := filepath.Join(dir, "f")
 	tests := []struct {
 		name string
@@ -178,6 +197,11 @@ func TestRandomBadInput(t *testing.T) {
 		{"-v and -q", []string{"-v", "-q", file}, 2, "-v and -q"},
 		{"bad -m", []string{"-m", "5", file}, 2, "FROM:TO"},
 		{"reversed -m", []string{"-m", "9:3", file}, 2, "FROM < TO"},
+		{"malformed ops file", []string{"--replay-ops", badOps, file}, 2, "bad.fsxops: line 3: bad number"},
+		{"ops past flen", []string{"--replay-ops", pastFlen, file}, 2, "op 2: mapwrite 0x3ffff0+0x20 goes past flen 0x40000"},
+		{"ops file without ops", []string{"--replay-ops", emptyOps, file}, 2, "no ops"},
+		{"missing ops file", []string{"--replay-ops", filepath.Join(dir, "nope.fsxops"), file}, 2, "nope.fsxops"},
+		{"replay on 2 workers", []string{"--replay-ops", badOps, "-j", "2", file}, 2, "bad.fsxops"},
 		{"FILE dir cannot be created", []string{"-N", "1", filepath.Join(plain, "sub", "f")}, exerciser.ExitOpenFile, plain},
 		{"-P cannot be created", []string{"-N", "1", "-P", filepath.Join(plain, "art"), file}, exerciser.ExitArtifactDir, "artifact directory"},
 	}

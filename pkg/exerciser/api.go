@@ -116,6 +116,8 @@ type Failure struct {
 	Summary string `json:"summary"` // one line
 	Report  string `json:"report"`  // the full fsx-style report
 	Replay  string `json:"replay"`  // the command line that replays this worker alone
+	// ReplayOps runs the saved .fsxops instead: exactly the ops that ran.
+	ReplayOps string `json:"replay_ops,omitempty"`
 }
 
 // Run runs the workers and waits for them. Cancelling ctx stops every worker
@@ -252,6 +254,15 @@ func (o *Options) validate() error {
 		return usagef("-b must not be negative, got %d", o.LogStart)
 	case o.Monitor[0] > o.Monitor[1]:
 		return usagef("-m FROM:TO needs FROM <= TO, got %d:%d", o.Monitor[0], o.Monitor[1])
+	case o.Replay != nil && o.Threads != 1:
+		return usagef("--replay-ops runs one worker's ops: -j must be 1, got %d", o.Threads)
+	case o.Replay != nil && len(o.Replay) == 0:
+		return usagef("--replay-ops: the file has no ops")
+	}
+	if o.Replay != nil {
+		if err := CheckReplay(o.Replay, o.Config); err != nil {
+			return usagef("--replay-ops: %v", err)
+		}
 	}
 	return nil
 }

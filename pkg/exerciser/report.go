@@ -132,7 +132,8 @@ func (w *worker) report() *Failure {
 	if save(name+".fsxgood", w.mod.good[:w.mod.size]) {
 		fmt.Fprintf(&b, "Correct content saved for comparison\n(maybe hexdump %q vs %q)\n", w.path, name+".fsxgood")
 	}
-	if save(name+".fsxops", w.opsFile(fl.badOff)) {
+	opsSaved := save(name+".fsxops", w.opsFile(fl.badOff))
+	if opsSaved {
 		fmt.Fprintf(&b, "Log of operations saved to %q\n", name+".fsxops")
 	}
 	if cfgPath == "" {
@@ -141,6 +142,11 @@ func (w *worker) report() *Failure {
 	}
 	replay := w.replayCommand(cfgPath, fl)
 	fmt.Fprintf(&b, "Replay this worker alone (expect exit code %d at op %d):\n  %s\n", fl.code, fl.op, replay)
+	replayOps := ""
+	if opsSaved {
+		replayOps = w.replayOpsCommand(cfgPath, name+".fsxops")
+		fmt.Fprintf(&b, "or run exactly the saved ops, no random choice:\n  %s\n", replayOps)
+	}
 	fmt.Fprintf(&b, "Everything printed is saved to %q\n", name+".fsxlog")
 	for _, e := range saveErrs {
 		fmt.Fprintf(&b, "could not save an artifact: %s\n", e)
@@ -158,6 +164,8 @@ func (w *worker) report() *Failure {
 		Summary: strings.TrimPrefix(fmt.Sprintf("%s at op %d: %s", strings.TrimSpace(who), fl.op, fl.summary), " "),
 		Report:  text,
 		Replay:  replay,
+
+		ReplayOps: replayOps,
 	}
 }
 
@@ -209,32 +217,52 @@ func (w *worker) logDump(b *strings.Builder, badOff int64) {
 }
 
 func overlaps(e logEntry, badOff int64) bool {
-	if badOff < 0 || e.flags&flagSkipped != 0 {
+	return overlapsOp(e.op, e.oldSize, e.flags&flagSkipped != 0, badOff)
+}
+
+func overlapsOp(op fsop.Op, oldSize uint64, skipped bool, badOff int64) bool {
+	if badOff < 0 || skipped {
 		return false
 	}
 	x := uint64(badOff)
-	switch e.op.Kind {
+	switch op.Kind {
 	case fsop.Read, fsop.MapRead:
-		return x >= e.op.Offset && x < e.op.Offset+e.op.Size
+		return x >= op.Offset && x < op.Offset+op.Size
 	case fsop.Write, fsop.MapWrite:
 		// a write past EOF also zero-fills the hole before it
-		return (x >= e.op.Offset || x >= e.oldSize) && x < e.op.Offset+e.op.Size
+		return (x >= op.Offset || x >= oldSize) && x < op.Offset+op.Size
 	case fsop.Truncate:
-		return x >= min(e.op.Size, e.oldSize) && x < max(e.op.Size, e.oldSize)
+		return x >= min(op.Size, oldSize) && x < max(op.Size, oldSize)
 	}
 	return false
 }
 
+// opsFile is the .fsxops artifact: the whole program up to the failing op
+// (see program) when it is not absurdly long, else the op log, with the
+// seed in the header so --replay-ops can run it.
 func (w *worker) opsFile(badOff int64) []byte {
-	ents := w.log.entries()
-	b := []byte(fmt.Sprintf("# fsx-wasix ops: seed %d, file %s, ops %d..%d\n", w.seed, w.path, w.log.count-int64(len(ents))+1, w.log.count))
-	for _, e := range ents {
-		oe := fsop.Entry{
-			Op: e.op, FileSize: e.oldSize,
-			Skipped: e.flags&flagSkipped != 0, Injected: e.flags&flagInjected != 0,
-			Overlap: overlaps(e, badOff),
+	var ents []fsop.Entry
+	whole := false
+	if w.op <= maxProgram {
+		ents, whole = w.program(w.op)
+	}
+	if !whole {
+		for _, e := range w.log.entries() {
+			ents = append(ents, fsop.Entry{Op: e.op, FileSize: e.oldSize,
+				Skipped: e.flags&flagSkipped != 0, Injected: e.flags&flagInjected != 0})
 		}
-		b = fsop.AppendEntry(b, oe)
+	}
+	first := int64(1)
+	if !whole {
+		first = w.op - int64(len(ents)) + 1
+	}
+	b := fsop.AppendHeader(nil, fsop.Header{Seed: w.seed, HasSeed: true, File: w.path, First: first, Last: first + int64(len(ents)) - 1})
+	if !whole {
+		b = append(b, "# only the newest ops: replay the whole run from the seed (-S) instead\n"...)
+	}
+	for _, e := range ents {
+		e.Overlap = overlapsOp(e.Op, e.FileSize, e.Skipped, badOff)
+		b = fsop.AppendEntry(b, e)
 	}
 	return b
 }
@@ -258,6 +286,24 @@ func (w *worker) replayCommand(cfgPath string, fl *failure) string {
 		args[i] = shellQuote(args[i])
 	}
 	return strings.Join(args, " ")
+}
+
+// replayOpsCommand runs the .fsxops artifact with --replay-ops: the same
+// ops from an empty file, judged the same way (the seed makes the data).
+func (w *worker) replayOpsCommand(cfgPath, opsPath string) string {
+	prog := w.opts.ReplayCmd
+	if prog == "" {
+		prog = "fsx-wasix"
+	}
+	args := []string{"-f", cfgPath, "--replay-ops", opsPath, "-S", strconv.FormatUint(w.seed, 10), "-j", "1"}
+	if w.opts.ArtifactDir != "" {
+		args = append(args, "-P", w.opts.ArtifactDir)
+	}
+	args = append(args, w.path)
+	for i := range args {
+		args[i] = shellQuote(args[i])
+	}
+	return prog + " " + strings.Join(args, " ")
 }
 
 func shellQuote(s string) string {

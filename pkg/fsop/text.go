@@ -24,6 +24,50 @@ import (
 // FLAGs: "injected" (applied to the model only, see --inject), "*" (the op
 // overlaps the first bad byte) and fsx.c's "close_open" and "keep_size",
 // accepted for compatibility. Writers emit numbers as 0x hex.
+//
+// Our writers start with one header comment,
+//
+//	# fsx-wasix ops: seed 1, file /tmp/fsxfile, ops 1..8412
+//
+// which readers use for the seed (the data a write carries is made from
+// it) when the command line gives none; fsx.c ignores it as a comment.
+
+// Header is what the header comment says.
+type Header struct {
+	Seed        uint64
+	HasSeed     bool
+	File        string
+	First, Last int64 // the op numbers of the first and last line
+}
+
+const headerPrefix = "# fsx-wasix ops:"
+
+// AppendHeader formats h as the header comment line.
+func AppendHeader(b []byte, h Header) []byte {
+	return fmt.Appendf(b, "%s seed %d, file %s, ops %d..%d\n", headerPrefix, h.Seed, h.File, h.First, h.Last)
+}
+
+func parseHeader(line string, h *Header) {
+	rest, ok := strings.CutPrefix(line, headerPrefix)
+	if !ok {
+		return
+	}
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), " ")
+		switch k {
+		case "seed":
+			if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+				h.Seed, h.HasSeed = n, true
+			}
+		case "file":
+			h.File = v
+		case "ops":
+			a, b, _ := strings.Cut(v, "..")
+			h.First, _ = strconv.ParseInt(a, 10, 64)
+			h.Last, _ = strconv.ParseInt(b, 10, 64)
+		}
+	}
+}
 
 // Entry is one line of an .fsxops file: an op of random mode and what the
 // run knew about it.
@@ -62,23 +106,32 @@ func AppendEntry(b []byte, e Entry) []byte {
 // ParseEntries reads every entry of an .fsxops file; an error names the
 // line and the reason.
 func ParseEntries(r io.Reader) ([]Entry, error) {
+	_, ents, err := ParseOps(r)
+	return ents, err
+}
+
+// ParseOps reads an .fsxops file: its header comment, if any, and every
+// entry; an error names the line and the reason.
+func ParseOps(r io.Reader) (Header, []Entry, error) {
+	var h Header
 	var out []Entry
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		f := strings.Fields(sc.Text())
 		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			parseHeader(sc.Text(), &h)
 			continue
 		}
 		e, err := parseEntry(f)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return h, nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		out = append(out, e)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return h, nil, err
 	}
-	return out, nil
+	return h, out, nil
 }
 
 func parseEntry(f []string) (Entry, error) {

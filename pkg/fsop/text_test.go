@@ -50,3 +50,21 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// The header our writers put first gives the seed back to a reader.
+func TestHeaderRoundTrip(t *testing.T) {
+	t.Parallel()
+	in := Header{Seed: 42, HasSeed: true, File: "/tmp/fsxfile", First: 1, Last: 3}
+	b := AppendHeader(nil, in)
+	b = AppendEntry(b, Entry{Op: RandomOp(Write, 0, 8)})
+	h, ents, err := ParseOps(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h != in || len(ents) != 1 {
+		t.Fatalf("got %+v, %d entries; want %+v, 1", h, len(ents), in)
+	}
+	if h, _, _ := ParseOps(strings.NewReader("# a comment\nwrite 0 1 0\n")); h.HasSeed {
+		t.Fatalf("a file without our header has a seed: %+v", h)
+	}
+}
