@@ -13,8 +13,8 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/fsx-wasix/fsx-wasix/internal/wasix"
-	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // RandomFlags are random mode's own flags (fsx's).
