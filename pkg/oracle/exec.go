@@ -152,21 +152,14 @@ type handle struct {
 // worker 1, a second goroutine is worker 2; both lock their OS thread, so
 // natively two real threads share the handles, as in the Rust tool.
 type lane struct {
-	cfg    *Config
-	id     int
-	dir    string             // reuse mode: the lane's directory; keep mode: the current case's
-	paths  [len(Files)]string // native: the files' paths (fs_other.go)
-	tmpPfx string
-	laneFS // how files are named to the kernel (fs_*.go)
+	caseFS
+	id int
 
 	c        Case
-	handles  [Handles]handle
 	outs     []fsop.Outcome
 	readBuf  []byte
 	snapBuf  []byte
-	names    []string
 	stderrLn []byte
-	stderrFD int
 	rec      []byte
 
 	toW2   chan int
@@ -174,6 +167,97 @@ type lane struct {
 	out    chan *chunk
 	free   chan *chunk
 	exited chan struct{}
+}
+
+// caseFS is the oracle's filesystem backend (an fsop.Backend): the two
+// handles and the case's three files, named by path natively and through
+// directory descriptors under wasip1 (fs_*.go), so its ops do not allocate
+// there. A program's outcomes are what Apply answers; the lane adds the
+// digests and names.
+type caseFS struct {
+	fsop.Unimplemented
+	laneFS // how files are named to the kernel (fs_*.go)
+
+	cfg      *Config
+	dir      string             // reuse mode: the lane's directory; keep mode: the current case's
+	paths    [len(Files)]string // native: the files' paths (fs_other.go)
+	tmpPfx   string
+	handles  [Handles]handle
+	names    []string // ReadDir's answer, sorted
+	stderrFD int
+}
+
+// Apply does op. A handle that is not open answers EBADF without asking
+// the kernel: its old fd number may belong to another file by now, and fd
+// numbering differs between platforms. Read and Write at an Offset seek
+// there first; the catalog's use the Cursor.
+func (fs *caseFS) Apply(op *fsop.Op, data []byte) fsop.Result {
+	var h *handle
+	if op.Handle != fsop.NoHandle {
+		h = &fs.handles[op.Handle]
+		if op.Kind != fsop.Open && !h.open {
+			return fsop.Result{Err: fsop.EBADF}
+		}
+		if op.Kind.Positioned() && op.Offset != fsop.Cursor {
+			if _, err := syscall.Seek(h.fd, int64(op.Offset), 0); err != nil {
+				return fsop.Result{Err: fsop.ErrnoOf(err)}
+			}
+		}
+	}
+	var v int64
+	var err error
+	switch op.Kind {
+	case fsop.Open:
+		var fd int
+		if fd, err = fs.open(int(op.File), sysOpenFlags(op.Flags)); err == nil {
+			// Opening over an open handle replaces it (Rust drops the old
+			// File after the new one is open); a failed open keeps it.
+			if h.open {
+				closeRetry(h.fd)
+			}
+			h.fd, h.open = fd, true
+		}
+	case fsop.Close:
+		h.open = false
+		err = closeRetry(h.fd)
+	case fsop.Write:
+		var n int
+		n, err = writeRetry(h.fd, data[:op.Size])
+		v = int64(n)
+	case fsop.Read:
+		var n int
+		for {
+			n, err = syscall.Read(h.fd, data[:op.Size])
+			if err != syscall.EINTR {
+				break
+			}
+		}
+		v = int64(n)
+	case fsop.Seek:
+		v, err = syscall.Seek(h.fd, int64(op.Offset), int(op.Whence))
+	case fsop.Fstat:
+		var st syscall.Stat_t
+		if err = syscall.Fstat(h.fd, &st); err == nil {
+			v = int64(st.Size)
+		}
+	case fsop.Stat:
+		v, err = fs.stat(int(op.File))
+	case fsop.ReadDir:
+		fs.names, err = readDirNames(fs.dir, fs.names)
+		v = int64(len(fs.names))
+	case fsop.WriteStderr:
+		var n int
+		n, err = writeRetry(fs.stderrFD, data[:op.Size])
+		v = int64(n)
+	case fsop.Delete:
+		err = fs.unlink(int(op.File))
+	default:
+		return fs.Unimplemented.Apply(op, data)
+	}
+	if err != nil {
+		return fsop.Result{Err: fsop.ErrnoOf(err)}
+	}
+	return fsop.Result{Value: v}
 }
 
 // fills are the bytes each handle writes: the biggest write is 32 KiB.
@@ -192,21 +276,22 @@ var runs atomic.Int64
 
 func newLane(cfg *Config, id int, run int64) (*lane, error) {
 	l := &lane{
-		cfg: cfg, id: id,
+		caseFS: caseFS{cfg: cfg, stderrFD: cmp.Or(cfg.StderrFD, 2),
+			// The pid and the run number keep concurrent runs apart
+			// (processes, and runs within one process); the case index
+			// makes C's path unique per case.
+			tmpPfx: filepath.Join(cfg.TmpDir, "fsx-oracle-c"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(run, 10)+"-"),
+		},
+		id:       id,
 		outs:     make([]fsop.Outcome, cfg.Chain+len(Files)),
 		readBuf:  make([]byte, 4<<10),
 		snapBuf:  make([]byte, 64<<10),
 		stderrLn: []byte(StderrLine),
-		stderrFD: cmp.Or(cfg.StderrFD, 2),
 		toW2:     make(chan int),
 		fromW2:   make(chan struct{}),
 		out:      make(chan *chunk, 1),
 		free:     make(chan *chunk, 2),
 		exited:   make(chan struct{}),
-		// The pid and the run number keep concurrent runs apart (processes,
-		// and runs within one process); the case index makes C's path
-		// unique per case.
-		tmpPfx: filepath.Join(cfg.TmpDir, "fsx-oracle-c"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(run, 10)+"-"),
 	}
 	for i := 0; i < 2; i++ {
 		l.free <- &chunk{data: make([]byte, 0, chunkCases*16), ends: make([]int, 0, chunkCases)}
@@ -351,80 +436,35 @@ func (l *lane) runCase(index int64) error {
 	return nil
 }
 
-// exec runs step i of the current case and records its outcome.
+// exec runs step i of the current case on the backend and records its
+// outcome: the result, plus the digest of what a read returned and the
+// names read_dir listed.
 func (l *lane) exec(i int) {
-	e := l.c.Steps[i].Entry
-	cmd := &Commands[e.Cmd]
+	op := l.c.Steps[i].Entry.Op()
 	o := &l.outs[i]
 	names := o.Names[:0]
-	*o = fsop.Outcome{}
-	var h *handle
-	if e.Handle >= 0 {
-		h = &l.handles[e.Handle]
-		// A handle that is not open answers fsop.EBADF without asking the
-		// kernel: its old fd number may belong to another file by now,
-		// and fd numbering differs between platforms.
-		if cmd.Op.Kind != fsop.Open && !h.open {
-			o.Err = fsop.EBADF
-			return
-		}
-	}
-	var err error
-	switch cmd.Op.Kind {
-	case fsop.Open:
-		var fd int
-		if fd, err = l.open(int(e.File), sysOpenFlags(cmd.Op.Flags)); err == nil {
-			// Opening over an open handle replaces it (Rust drops the old
-			// File after the new one is open); a failed open keeps it.
-			if h.open {
-				closeRetry(h.fd)
-			}
-			h.fd, h.open = fd, true
-		}
-	case fsop.Close:
-		h.open = false
-		err = closeRetry(h.fd)
+	*o = fsop.Outcome{Names: names}
+	var data []byte
+	switch op.Kind {
 	case fsop.Write:
-		var n int
-		n, err = writeRetry(h.fd, fills[e.Handle][:cmd.Op.Size])
-		o.Value = int64(n)
+		data = fills[op.Handle]
 	case fsop.Read:
-		var n int
-		for {
-			n, err = syscall.Read(h.fd, l.readBuf[:cmd.Op.Size])
-			if err != syscall.EINTR {
-				break
-			}
-		}
-		if err == nil {
-			o.Shape, o.Value = fsop.ShapeData, int64(n)
-			o.Data.Write(l.readBuf[:n])
-		}
-	case fsop.Seek:
-		o.Value, err = syscall.Seek(h.fd, 0, int(cmd.Op.Whence))
-	case fsop.Fstat:
-		var st syscall.Stat_t
-		if err = syscall.Fstat(h.fd, &st); err == nil {
-			o.Value = int64(st.Size)
-		}
-	case fsop.Stat:
-		o.Value, err = l.stat(int(e.File))
-	case fsop.ReadDir:
-		names, err = readDirNames(l.dir, names)
-		if err == nil {
-			o.Shape, o.Names, o.Value = fsop.ShapeNames, names, int64(len(names))
-		}
+		data = l.readBuf
 	case fsop.WriteStderr:
-		var n int
-		n, err = writeRetry(l.stderrFD, l.stderrLn)
-		o.Value = int64(n)
-	case fsop.Delete:
-		err = l.unlink(int(e.File))
+		data = l.stderrLn
 	}
-	if err != nil {
-		*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: names[:0]}
-	} else if o.Names == nil {
-		o.Names = names[:0]
+	r := l.Apply(&op, data)
+	if r.Err != fsop.OK {
+		o.Err = r.Err
+		return
+	}
+	o.Value = r.Value
+	switch op.Kind {
+	case fsop.Read:
+		o.Shape = fsop.ShapeData
+		o.Data.Write(data[:r.Value])
+	case fsop.ReadDir:
+		o.Shape, o.Names = fsop.ShapeNames, append(names, l.names...)
 	}
 }
 

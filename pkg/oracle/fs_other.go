@@ -11,29 +11,29 @@ import (
 // matter where the collector runs (compare fs_wasip1.go).
 type laneFS struct{}
 
-func (l *lane) fsInit() error { return nil }
-func (l *lane) fsClose()      {}
+func (fs *caseFS) fsInit() error { return nil }
+func (fs *caseFS) fsClose()      {}
 
-func (l *lane) fsCase(index int64) error {
-	l.paths[2] = l.tmpPfx + strconv.FormatInt(index, 10)
+func (fs *caseFS) fsCase(index int64) error {
+	fs.paths[2] = fs.tmpPfx + strconv.FormatInt(index, 10)
 	return nil
 }
 
-func (l *lane) open(f int, flags int) (int, error) {
+func (fs *caseFS) open(f int, flags int) (int, error) {
 	for {
-		fd, err := syscall.Open(l.paths[f], flags, 0o644)
+		fd, err := syscall.Open(fs.paths[f], flags, 0o644)
 		if err != syscall.EINTR {
 			return fd, err
 		}
 	}
 }
 
-func (l *lane) stat(f int) (int64, error) {
+func (fs *caseFS) stat(f int) (int64, error) {
 	var st syscall.Stat_t
-	if err := syscall.Stat(l.paths[f], &st); err != nil {
+	if err := syscall.Stat(fs.paths[f], &st); err != nil {
 		return 0, err
 	}
 	return st.Size, nil
 }
 
-func (l *lane) unlink(f int) error { return unlinkRetry(l.paths[f]) }
+func (fs *caseFS) unlink(f int) error { return unlinkRetry(fs.paths[f]) }

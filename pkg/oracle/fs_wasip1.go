@@ -35,69 +35,69 @@ func openDir(path string) (int, error) {
 	return fd, nil
 }
 
-func (l *lane) fsInit() error {
-	l.fnames[0], l.fnames[1] = "A", "B"
-	l.dirFD = -1
+func (fs *caseFS) fsInit() error {
+	fs.fnames[0], fs.fnames[1] = "A", "B"
+	fs.dirFD = -1
 	var err error
-	if l.tmpFD, err = openDir(l.cfg.TmpDir); err != nil {
+	if fs.tmpFD, err = openDir(fs.cfg.TmpDir); err != nil {
 		return err
 	}
 	// C's name relative to TmpDir: the prefix, then the case index.
-	l.cName = append(l.cName[:0], filepath.Base(l.tmpPfx)...)
-	if !l.cfg.KeepFiles {
-		l.dirFD, err = openDir(l.dir)
+	fs.cName = append(fs.cName[:0], filepath.Base(fs.tmpPfx)...)
+	if !fs.cfg.KeepFiles {
+		fs.dirFD, err = openDir(fs.dir)
 	}
 	return err
 }
 
-func (l *lane) fsClose() {
-	syscall.Close(l.tmpFD)
-	if l.dirFD >= 0 {
-		syscall.Close(l.dirFD)
+func (fs *caseFS) fsClose() {
+	syscall.Close(fs.tmpFD)
+	if fs.dirFD >= 0 {
+		syscall.Close(fs.dirFD)
 	}
 }
 
-func (l *lane) fsCase(index int64) error {
-	if l.cfg.KeepFiles { // a new directory per case
-		if l.dirFD >= 0 {
-			syscall.Close(l.dirFD)
+func (fs *caseFS) fsCase(index int64) error {
+	if fs.cfg.KeepFiles { // a new directory per case
+		if fs.dirFD >= 0 {
+			syscall.Close(fs.dirFD)
 		}
 		var err error
-		if l.dirFD, err = openDir(l.dir); err != nil {
+		if fs.dirFD, err = openDir(fs.dir); err != nil {
 			return err
 		}
 	}
-	n := len(filepath.Base(l.tmpPfx))
-	l.cName = strconv.AppendInt(l.cName[:n], index, 10)
+	n := len(filepath.Base(fs.tmpPfx))
+	fs.cName = strconv.AppendInt(fs.cName[:n], index, 10)
 	// The string aliases the buffer; it is used only while this case runs.
-	l.fnames[2] = unsafe.String(&l.cName[0], len(l.cName))
-	l.paths[2] = "" // only for messages; see name()
+	fs.fnames[2] = unsafe.String(&fs.cName[0], len(fs.cName))
+	fs.paths[2] = "" // only for messages; see name()
 	return nil
 }
 
-func (l *lane) fdOf(f int) int {
+func (fs *caseFS) fdOf(f int) int {
 	if f == 2 {
-		return l.tmpFD
+		return fs.tmpFD
 	}
-	return l.dirFD
+	return fs.dirFD
 }
 
-func (l *lane) open(f int, flags int) (int, error) {
-	return syscall.Openat(l.fdOf(f), l.fnames[f], flags, 0o644)
+func (fs *caseFS) open(f int, flags int) (int, error) {
+	return syscall.Openat(fs.fdOf(f), fs.fnames[f], flags, 0o644)
 }
 
-func (l *lane) stat(f int) (int64, error) {
+func (fs *caseFS) stat(f int) (int64, error) {
 	var buf [64]byte // WASI filestat: size at offset 32
-	name := l.fnames[f]
-	if e := pathFilestatGet(int32(l.fdOf(f)), 1, unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), unsafe.Pointer(&buf)); e != 0 {
+	name := fs.fnames[f]
+	if e := pathFilestatGet(int32(fs.fdOf(f)), 1, unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), unsafe.Pointer(&buf)); e != 0 {
 		return 0, syscall.Errno(e)
 	}
 	return *(*int64)(unsafe.Pointer(&buf[32])), nil
 }
 
-func (l *lane) unlink(f int) error {
-	name := l.fnames[f]
-	if e := pathUnlinkFile(int32(l.fdOf(f)), unsafe.Pointer(unsafe.StringData(name)), uint32(len(name))); e != 0 {
+func (fs *caseFS) unlink(f int) error {
+	name := fs.fnames[f]
+	if e := pathUnlinkFile(int32(fs.fdOf(f)), unsafe.Pointer(unsafe.StringData(name)), uint32(len(name))); e != 0 {
 		return syscall.Errno(e)
 	}
 	return nil
