@@ -195,6 +195,35 @@ func (w *worker) injectNow() bool {
 	return w.inject > 0 && w.injected == 0 && w.op >= w.inject
 }
 
+// transferFail names each data op's failures with fsx.c's exit codes: the
+// seek (read and write go through the file offset) and the transfer.
+var transferFail = [...]struct {
+	seek, io int
+	what     string
+}{
+	fsop.Read:     {ExitReadSeek, ExitRead, "read"},
+	fsop.Write:    {ExitWriteSeek, ExitWrite, "write"},
+	fsop.MapRead:  {0, ExitMapRead, "mapread (pread)"},
+	fsop.MapWrite: {0, ExitMapWrite, "mapwrite (pwrite)"},
+}
+
+// transfer moves a data op's bytes between buf and the file and judges the
+// count: read and write as a seek and a Cursor op, the map ops positioned.
+func (w *worker) transfer(op *fsop.Op, buf []byte) bool {
+	c := &transferFail[op.Kind]
+	io := *op
+	if op.Kind == fsop.Read || op.Kind == fsop.Write {
+		if !w.seekTo(op.Offset, c.seek, c.what) {
+			return false
+		}
+		io.Offset = fsop.Cursor
+	}
+	if r := w.file.Apply(&io, buf); r.Err != fsop.OK || r.Value != int64(op.Size) {
+		return w.failf(c.io, "%s: 0x%x bytes instead of 0x%x at 0x%x (%v)", c.what, r.Value, op.Size, op.Offset, w.file.err)
+	}
+	return true
+}
+
 // seekTo is the first half of fsx's read and write: a seek through the
 // file's offset, judged on its own (fsx.c has an exit code for it).
 func (w *worker) seekTo(off uint64, code int, what string) bool {
@@ -214,18 +243,7 @@ func (w *worker) read(op *fsop.Op) bool {
 	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
 	w.traceIO(op.Kind, off, size)
 	buf := w.tmp[:size]
-	if op.Kind == fsop.Read {
-		if !w.seekTo(off, ExitReadSeek, "read") {
-			return false
-		}
-		cur := fsop.Op{Kind: fsop.Read, Offset: fsop.Cursor, Size: size}
-		if r := w.file.Apply(&cur, buf); r.Err != fsop.OK || r.Value != int64(size) {
-			return w.failf(ExitRead, "read: 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
-		}
-	} else if r := w.file.Apply(op, buf); r.Err != fsop.OK || r.Value != int64(size) {
-		return w.failf(ExitMapRead, "mapread (pread): 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
-	}
-	return w.checkBuffers(buf, off, "")
+	return w.transfer(op, buf) && w.checkBuffers(buf, off, "")
 }
 
 func (w *worker) write(op *fsop.Op) bool {
@@ -244,23 +262,7 @@ func (w *worker) write(op *fsop.Op) bool {
 	w.mod.Apply(op, data)
 	w.log.add(logEntry{num: w.op, op: *op, oldSize: old, flags: flags})
 	w.traceIO(op.Kind, off, size)
-	if flags&flagInjected != 0 {
-		return true
-	}
-	if op.Kind == fsop.Write {
-		if !w.seekTo(off, ExitWriteSeek, "write") {
-			return false
-		}
-		cur := fsop.Op{Kind: fsop.Write, Offset: fsop.Cursor, Size: size}
-		if r := w.file.Apply(&cur, data); r.Err != fsop.OK || r.Value != int64(size) {
-			return w.failf(ExitWrite, "write: 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
-		}
-		return true
-	}
-	if r := w.file.Apply(op, data); r.Err != fsop.OK || r.Value != int64(size) {
-		return w.failf(ExitMapWrite, "mapwrite (pwrite): 0x%x bytes instead of 0x%x at 0x%x (%v)", r.Value, size, off, w.file.err)
-	}
-	return true
+	return flags&flagInjected != 0 || w.transfer(op, data)
 }
 
 func (w *worker) truncate(op *fsop.Op) bool {
