@@ -71,6 +71,9 @@ type Options struct {
 	// (--replay-ops): exactly these ops, in order, with Threads 1. NumOps
 	// is its length. The seed still makes the data the writes carry.
 	Replay []fsop.Entry
+	// NoArtifacts keeps a failure in memory: no .fsxgood/.fsxlog/.fsxops
+	// (the shrinker runs hundreds of candidates).
+	NoArtifacts bool
 	Color  bool // color the verdicts (the caller checks NO_COLOR and the terminal)
 }
 
@@ -118,6 +121,8 @@ type Failure struct {
 	Replay  string `json:"replay"`  // the command line that replays this worker alone
 	// ReplayOps runs the saved .fsxops instead: exactly the ops that ran.
 	ReplayOps string `json:"replay_ops,omitempty"`
+	// OpsFile is the saved .fsxops: the whole program up to the failure.
+	OpsFile string `json:"ops_file,omitempty"`
 }
 
 // Run runs the workers and waits for them. Cancelling ctx stops every worker

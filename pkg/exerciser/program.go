@@ -17,36 +17,28 @@ const maxProgram = 1 << 20
 // depends on. ok is false when the fast-forward disagrees with the op log
 // (it must not; the caller then keeps the log alone).
 func (w *worker) program(n int64) (ents []fsop.Entry, ok bool) {
+	ents = make([]fsop.Entry, 0, n)
 	if w.opts.Replay != nil {
-		ents = append(ents, w.opts.Replay[:n]...)
-		for i := range ents {
-			ents[i].Overlap = false
+		for _, e := range w.opts.Replay[:n] {
+			ents = append(ents, fsop.Entry{Op: e.Op, Injected: e.Injected})
 		}
-		return ents, true
-	}
-	src := newSource(w.seed, w.cfg, nil)
-	for range (w.cfg.FileLen + 7) / 8 { // the draws fillRandom made for orig
-		src.rng.Uint64()
+	} else {
+		src := newSource(w.seed, w.cfg, nil)
+		for range (w.cfg.FileLen + 7) / 8 { // the draws fillRandom made for orig
+			src.rng.Uint64()
+		}
+		var size uint64
+		for i := int64(1); i <= n; i++ {
+			op, _ := src.next(size)
+			ents = append(ents, fsop.Entry{Op: op, Injected: i == w.injected})
+			size = sizeAfter(&ents[len(ents)-1], size)
+		}
 	}
 	var size uint64
-	ents = make([]fsop.Entry, 0, n)
-	for i := int64(1); i <= n; i++ {
-		op, _ := src.next(size)
-		e := fsop.Entry{Op: op, FileSize: size, Injected: i == w.injected}
-		switch {
-		case op.Kind.Reads():
-			e.Skipped = op.Size == 0 || op.Offset+op.Size > size
-		case op.Kind.Writes():
-			e.Skipped = op.Size == 0
-			if !e.Skipped {
-				size = max(size, op.Offset+op.Size)
-			}
-		case op.Kind == fsop.Truncate:
-			size = op.Size
-		}
-		ents = append(ents, e)
+	for i := range ents {
+		size = sizeAfter(&ents[i], size)
 	}
-	// The newest ops are in the log: they must be what the fast-forward drew.
+	// The newest ops are in the log: they must be what the program holds.
 	for _, le := range w.log.entries() {
 		if le.num > n {
 			continue
@@ -57,6 +49,25 @@ func (w *worker) program(n int64) (ents []fsop.Entry, ok bool) {
 		}
 	}
 	return ents, true
+}
+
+// sizeAfter fills in e's file size before it and whether it was skipped,
+// given that size, and returns the size after it: all a draw depends on.
+func sizeAfter(e *fsop.Entry, size uint64) uint64 {
+	op := &e.Op
+	e.FileSize = size
+	switch {
+	case op.Kind.Reads():
+		e.Skipped = op.Size == 0 || op.Offset+op.Size > size
+	case op.Kind.Writes():
+		e.Skipped = op.Size == 0
+		if !e.Skipped {
+			size = max(size, op.Offset+op.Size)
+		}
+	case op.Kind == fsop.Truncate:
+		size = op.Size
+	}
+	return size
 }
 
 // CheckReplay refuses an op list that the config cannot run: an op past

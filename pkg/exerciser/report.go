@@ -123,6 +123,9 @@ func (w *worker) report() *Failure {
 	cfgPath := w.opts.ConfigPath
 	var saveErrs []string
 	save := func(path string, data []byte) bool {
+		if w.opts.NoArtifacts {
+			return false
+		}
 		if err := writeFileAtomic(path, data); err != nil {
 			saveErrs = append(saveErrs, err.Error())
 			return false
@@ -132,22 +135,25 @@ func (w *worker) report() *Failure {
 	if save(name+".fsxgood", w.mod.good[:w.mod.size]) {
 		fmt.Fprintf(&b, "Correct content saved for comparison\n(maybe hexdump %q vs %q)\n", w.path, name+".fsxgood")
 	}
-	opsSaved := save(name+".fsxops", w.opsFile(fl.badOff))
+	opsSaved := !w.opts.NoArtifacts && save(name+".fsxops", w.opsFile(fl.badOff))
 	if opsSaved {
 		fmt.Fprintf(&b, "Log of operations saved to %q\n", name+".fsxops")
 	}
-	if cfgPath == "" {
+	if cfgPath == "" && !w.opts.NoArtifacts {
 		cfgPath = name + ".fsxconfig.toml"
 		save(cfgPath, w.cfg.TOML())
 	}
 	replay := w.replayCommand(cfgPath, fl)
 	fmt.Fprintf(&b, "Replay this worker alone (expect exit code %d at op %d):\n  %s\n", fl.code, fl.op, replay)
-	replayOps := ""
+	replayOps, opsFile := "", ""
 	if opsSaved {
+		opsFile = name + ".fsxops"
 		replayOps = w.replayOpsCommand(cfgPath, name+".fsxops")
 		fmt.Fprintf(&b, "or run exactly the saved ops, no random choice:\n  %s\n", replayOps)
 	}
-	fmt.Fprintf(&b, "Everything printed is saved to %q\n", name+".fsxlog")
+	if !w.opts.NoArtifacts {
+		fmt.Fprintf(&b, "Everything printed is saved to %q\n", name+".fsxlog")
+	}
 	for _, e := range saveErrs {
 		fmt.Fprintf(&b, "could not save an artifact: %s\n", e)
 	}
@@ -166,6 +172,7 @@ func (w *worker) report() *Failure {
 		Replay:  replay,
 
 		ReplayOps: replayOps,
+		OpsFile:   opsFile,
 	}
 }
 
