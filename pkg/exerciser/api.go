@@ -74,7 +74,7 @@ type Options struct {
 	// NoArtifacts keeps a failure in memory: no .fsxgood/.fsxlog/.fsxops
 	// (the shrinker runs hundreds of candidates).
 	NoArtifacts bool
-	Color  bool // color the verdicts (the caller checks NO_COLOR and the terminal)
+	Color       bool // color the verdicts (the caller checks NO_COLOR and the terminal)
 }
 
 // Result is a whole run's outcome. Verification failures live in the
