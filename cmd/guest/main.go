@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/alecthomas/kong"
 )
@@ -38,6 +39,7 @@ type CLI struct {
 	RandomFlags `embed:""`
 	OracleFlags `embed:""`
 	ServerFlags `embed:""`
+	ShrinkFlags `embed:""`
 
 	Args []string `arg:"" optional:"" name:"FILE" help:"Random: the file to exercise. Oracle: the case root directory. Server: an optional port. --oracle-verify-files: NATIVE_REPORT WASIX_REPORT."`
 }
@@ -75,11 +77,28 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "fsx-wasix:", err)
 		return exitUsage
 	}
+	// `fsx-wasix shrink OPSFILE ... FILE` takes random mode's flags: it is a
+	// word before them, not a kong subcommand, so the seed's command lines
+	// (no subcommand) parse as before.
+	// OPSFILE moves to the end, after FILE: kong takes the positional
+	// arguments that follow the last flag.
+	shrinking := len(args) > 0 && args[0] == "shrink"
+	if shrinking {
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			args = append(append([]string(nil), args[2:]...), args[1])
+		} else {
+			args = args[1:]
+		}
+	}
 	code, done := parse(parser, normalizeArgs(args))
 	if done {
 		return code
 	}
-	err = dispatch(&cli)
+	if shrinking {
+		err = shrinkCommand(&cli)
+	} else {
+		err = dispatch(&cli)
+	}
 	var ee exitError
 	var ue usageError
 	switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -49,6 +50,9 @@ func runRandom(cli *CLI) error {
 	if err != nil {
 		return exitError{code: exerciser.ExitCode(err), msg: err.Error()}
 	}
+	if cli.Shrink && !res.OK() {
+		shrinkAfter(cli, opts, res)
+	}
 	if cli.JSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -60,6 +64,41 @@ func runRandom(cli *CLI) error {
 		return exitError{code: code} // the report is already printed
 	}
 	return nil
+}
+
+// shrinkAfter is --shrink: the first failing worker's program, shrunk on
+// its own file with its own seed; the run's exit code stands.
+func shrinkAfter(cli *CLI, opts exerciser.Options, res exerciser.Result) {
+	for _, w := range res.Workers {
+		if w.Failure == nil {
+			continue
+		}
+		if w.Failure.OpsFile == "" {
+			fmt.Fprintln(os.Stderr, "fsx-wasix: --shrink: the failure's ops were not saved; nothing to shrink")
+			return
+		}
+		f, err := os.Open(w.Failure.OpsFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fsx-wasix: --shrink:", err)
+			return
+		}
+		_, ops, err := fsop.ParseOps(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fsx-wasix: --shrink:", err)
+			return
+		}
+		o := opts
+		o.Path, o.Seed, o.Threads, o.Inject = w.Path, w.Seed, 1, 0
+		if o.Out == nil {
+			o.Out = os.Stdout
+		}
+		cli.ReplayOps = w.Failure.OpsFile
+		if err := shrinkRun(cli, o, ops); err != nil {
+			fmt.Fprintln(os.Stderr, "fsx-wasix: --shrink:", err)
+		}
+		return
+	}
 }
 
 // randomOptions turns the command line into exerciser options; every

@@ -65,6 +65,10 @@ func Shrink(ctx context.Context, opts Options, ops []fsop.Entry, budget shrink.O
 	if err != nil && !errors.Is(err, shrink.ErrDoesNotFail) {
 		return ShrinkResult{}, err
 	}
+	var size uint64
+	for i := range r.Program { // sizes and skips as the minimal program sees them
+		size = sizeAfter(&r.Program[i], size)
+	}
 	out := ShrinkResult{Ops: r.Program, Original: len(ops), Attempts: r.Attempts, Stopped: r.Stopped}
 	final := opts
 	final.Threads, final.Replay, final.Inject = 1, r.Program, 0
