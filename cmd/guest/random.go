@@ -25,6 +25,7 @@ type RandomFlags struct {
 	Monitor     string `short:"m" name:"monitor" help:"Print every op touching byte range FROM:TO."`
 	ArtifactDir string `short:"P" name:"artifact-dir" help:"Directory for failure artifacts (default: the file's directory)."`
 	Inject      int64  `name:"inject" default:"0" help:"Op N (or the first op after it that changes the file) is applied to the model but not the file: a deliberate failure, for self-tests."`
+	RecordOps   string `name:"record-ops" help:"Write every op to this file as it runs (.fsxops format; FILE.thread-K per worker with -j > 1)."`
 	ReplayOps   string `name:"replay-ops" help:"Run exactly the ops of this .fsxops file (a failure's artifact), no random choice; -N runs only the first N; the seed comes from -S or the file's header."`
 
 	threadsSet bool // -j was given, so 0 is an error rather than "the CPU count"
@@ -163,6 +164,7 @@ func randomOptions(cli *CLI) (exerciser.Options, error) {
 	}
 	o.Inject = cli.Inject
 	o.ArtifactDir = cli.ArtifactDir
+	o.RecordOps = cli.RecordOps
 	switch {
 	case cli.Verbose && cli.Quiet:
 		return o, usagef("-v and -q contradict each other")

@@ -71,6 +71,9 @@ type Options struct {
 	// (--replay-ops): exactly these ops, in order, with Threads 1. NumOps
 	// is its length. The seed still makes the data the writes carry.
 	Replay []fsop.Entry
+	// RecordOps writes every op to this file as it runs (.fsxops format;
+	// PATH.thread-K per worker when Threads > 1).
+	RecordOps string
 	// NoArtifacts keeps a failure in memory: no .fsxgood/.fsxlog/.fsxops
 	// (the shrinker runs hundreds of candidates).
 	NoArtifacts bool
@@ -220,9 +223,16 @@ func setupWorker(k int, opts *Options, fs FS, sw *syncWriter) (*worker, error) {
 	}
 	w := newWorker(k, opts.Seed+uint64(k-1), path, opts, fs, sw)
 	w.file.f, w.artDir, w.artName = f, artDir, artName
+	if opts.RecordOps != "" {
+		rp := recordPath(opts.RecordOps, k, opts.Threads)
+		if w.rec, err = newRecorder(rp, w.seed, path); err != nil {
+			f.Close()
+			w.release()
+			return nil, &SetupError{ExitOpenFile, fmt.Errorf("--record-ops %s: %w", rp, err)}
+		}
+	}
 	if err := w.checkTruncExtend(); err != nil {
-		f.Close()
-		w.release()
+		closeAll([]*worker{w})
 		return nil, err
 	}
 	return w, nil
@@ -235,6 +245,9 @@ func closeAll(ws []*worker) {
 		}
 		if w.file.f != nil {
 			w.file.f.Close()
+		}
+		if w.rec != nil {
+			w.rec.close()
 		}
 		w.release()
 	}

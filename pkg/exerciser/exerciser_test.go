@@ -466,17 +466,20 @@ func TestSetupErrors(t *testing.T) {
 }
 
 // The step must not allocate: under the Wasmer SDK a Go guest hangs as soon
-// as the garbage collector's background work sleeps. close_open included.
+// as the garbage collector's background work sleeps. close_open and
+// --record-ops included.
 func TestStepDoesNotAllocate(t *testing.T) {
 	cfg := seedConfig(t)
 	cfg.FileLen = 1 << 20
 	cfg.Weights.Fsync, cfg.Weights.Fdatasync = 1, 1
-	opts := Options{Path: filepath.Join(t.TempDir(), "f"), Threads: 1, NumOps: -1, Config: cfg, Seed: 1}
+	dir := t.TempDir()
+	opts := Options{Path: filepath.Join(dir, "f"), Threads: 1, NumOps: -1, Config: cfg, Seed: 1, RecordOps: filepath.Join(dir, "rec")}
 	w, err := setupWorker(1, &opts, OSFS{}, &syncWriter{w: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.file.f.Close()
+	defer w.rec.close()
 	seen := map[fsop.Kind]bool{}
 	allocs := testing.AllocsPerRun(3000, func() {
 		if !w.step() {

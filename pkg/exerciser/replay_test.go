@@ -113,3 +113,45 @@ func TestReplayRefusesOpsPastFlen(t *testing.T) {
 		}
 	}
 }
+
+// --record-ops writes every op as it runs: a passing run's record replays
+// to a pass of the same length, a failing run's record replays to the same
+// failure at the same op.
+func TestRecordThenReplay(t *testing.T) {
+	t.Parallel()
+	cfg := smallConfig()
+	cfg.Weights.Fsync, cfg.Weights.Fdatasync = 1, 1
+	for _, tc := range []struct {
+		name   string
+		inject int64
+	}{{"passing", 0}, {"failing", 1700}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			rec := filepath.Join(dir, "rec.fsxops")
+			first, _ := run(t, Options{Path: filepath.Join(dir, "a"), Threads: 1, NumOps: 2500, Seed: 21, Config: cfg, Inject: tc.inject, RecordOps: rec})
+			data, err := os.ReadFile(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, ents, err := fsop.ParseOps(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := first.Workers[0]
+			if uint64(len(ents)) != w.OpsDone || !h.HasSeed || h.Seed != 21 {
+				t.Fatalf("record holds %d ops (seed %v %d), the run did %d", len(ents), h.HasSeed, h.Seed, w.OpsDone)
+			}
+			again, _ := run(t, Options{Path: filepath.Join(dir, "b"), Threads: 1, Seed: h.Seed, Config: cfg, Replay: ents})
+			g := again.Workers[0]
+			switch {
+			case (w.Failure == nil) != (g.Failure == nil):
+				t.Fatalf("run failure %+v, replay failure %+v", w.Failure, g.Failure)
+			case w.Failure != nil && (g.Failure.Code != w.Failure.Code || g.Failure.Op != w.Failure.Op):
+				t.Fatalf("replay failed with %d at op %d, the run with %d at op %d", g.Failure.Code, g.Failure.Op, w.Failure.Code, w.Failure.Op)
+			case g.OpsDone != w.OpsDone:
+				t.Fatalf("replay did %d ops, the run %d", g.OpsDone, w.OpsDone)
+			}
+		})
+	}
+}

@@ -40,8 +40,9 @@ type worker struct {
 	op             int64 // number of the current op, from 1
 	numOps         int64
 	log            opLog
-	inject         int64 // op from which to inject (0: off)
-	injected       int64 // op that was injected (0: none yet)
+	rec            *recorder // --record-ops; nil when off
+	inject         int64     // op from which to inject (0: off)
+	injected       int64     // op that was injected (0: none yet)
 	injectDetected bool
 
 	out            *syncWriter
@@ -126,6 +127,12 @@ func (w *worker) run(ctx context.Context) WorkerResult {
 			ok = w.failf(ExitFinalClose, "close at the end of the run: %v", err)
 		}
 	}
+	if w.rec != nil {
+		if err := w.rec.close(); err != nil {
+			w.printf("%srecord-ops: %v (the record is incomplete)\n", w.prefix(), err)
+		}
+		w.rec = nil
+	}
 	res.OpsDone = uint64(w.op)
 	res.Elapsed = time.Since(start)
 	switch {
@@ -181,7 +188,7 @@ func (w *worker) do(op *fsop.Op) bool {
 }
 
 func (w *worker) skip(op *fsop.Op) {
-	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size, flags: flagSkipped})
+	w.logOp(logEntry{num: w.op, op: *op, oldSize: w.mod.size, flags: flagSkipped})
 	if w.trace && w.op >= w.traceFrom {
 		b := w.appendOpPrefix(w.line[:0])
 		b = append(b, "skipping zero size or past-EOF "...)
@@ -240,7 +247,7 @@ func (w *worker) read(op *fsop.Op) bool {
 		w.skip(op)
 		return true
 	}
-	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
+	w.logOp(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
 	w.traceIO(op.Kind, off, size)
 	buf := w.tmp[:size]
 	return w.transfer(op, buf) && w.checkBuffers(buf, off, "")
@@ -260,7 +267,7 @@ func (w *worker) write(op *fsop.Op) bool {
 		w.injected, flags = w.op, flagInjected
 	}
 	w.mod.Apply(op, data)
-	w.log.add(logEntry{num: w.op, op: *op, oldSize: old, flags: flags})
+	w.logOp(logEntry{num: w.op, op: *op, oldSize: old, flags: flags})
 	w.traceIO(op.Kind, off, size)
 	return flags&flagInjected != 0 || w.transfer(op, data)
 }
@@ -274,7 +281,7 @@ func (w *worker) truncate(op *fsop.Op) bool {
 		w.injected, flags = w.op, flagInjected
 	}
 	w.mod.Apply(op, nil)
-	w.log.add(logEntry{num: w.op, op: *op, oldSize: old, flags: flags})
+	w.logOp(logEntry{num: w.op, op: *op, oldSize: old, flags: flags})
 	w.traceIO(fsop.Truncate, min(old, size), max(old, size)-min(old, size))
 	if flags&flagInjected != 0 {
 		return true
@@ -286,7 +293,7 @@ func (w *worker) truncate(op *fsop.Op) bool {
 }
 
 func (w *worker) sync(op *fsop.Op) bool {
-	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
+	w.logOp(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
 	w.traceIO(op.Kind, 0, 0)
 	if r := w.file.Apply(op, nil); r.Err != fsop.OK {
 		if op.Kind == fsop.Fsync {
@@ -298,7 +305,7 @@ func (w *worker) sync(op *fsop.Op) bool {
 }
 
 func (w *worker) closeOpen(op *fsop.Op) bool {
-	w.log.add(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
+	w.logOp(logEntry{num: w.op, op: *op, oldSize: w.mod.size})
 	w.traceIO(fsop.CloseOpen, 0, 0)
 	if r := w.file.Apply(op, nil); r.Err != fsop.OK {
 		if w.file.reopenFailed {

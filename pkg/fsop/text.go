@@ -44,6 +44,9 @@ const headerPrefix = "# fsx-wasix ops:"
 
 // AppendHeader formats h as the header comment line.
 func AppendHeader(b []byte, h Header) []byte {
+	if h.Last == 0 { // a record being written: the last op is not known yet
+		return fmt.Appendf(b, "%s seed %d, file %s, ops %d..\n", headerPrefix, h.Seed, h.File, h.First)
+	}
 	return fmt.Appendf(b, "%s seed %d, file %s, ops %d..%d\n", headerPrefix, h.Seed, h.File, h.First, h.Last)
 }
 
