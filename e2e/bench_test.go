@@ -1,6 +1,8 @@
 package e2e_test
 
 import (
+	"bytes"
+	"context"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // benchRuntimes adds "native" to the runtimes for the benchmarks.
@@ -17,24 +20,33 @@ var benchRuntimes = append([]struct {
 	requiredCI bool
 }{{"native", false}}, runtimes...)
 
-// rate runs s b.N times and reports the mean of the rate the guest
-// printed (the last `re` match's first group) as unit: the guest's own
-// timing excludes the runtime's start-up and compilation.
-func rate(b *testing.B, r runner.Runner, s runner.Spec, re *regexp.Regexp, unit string) {
+// rate runs s b.N times and reports the mean of the rate get reads from
+// each run's stdout and stderr as unit: the guest's own timing excludes the
+// runtime's start-up and compilation.
+func rate(b *testing.B, r runner.Runner, s runner.Spec, unit string, get func(b *testing.B, stdout []byte, stderr string) float64) {
 	var sum float64
 	for i := 0; i < b.N; i++ {
-		code, out, err := run(b, r, s)
+		var stdout, stderr bytes.Buffer
+		s.Stdout, s.Stderr = &stdout, &stderr
+		code, err := r.Run(context.Background(), s)
 		if err != nil || code != 0 {
-			b.Fatalf("%s: code %d err %v\n%s", r.Name(), code, err, out)
+			b.Fatalf("%s: code %d err %v\n%s\n%s", r.Name(), code, err, stdout.String(), tail(stderr.String()))
 		}
-		m := re.FindAllStringSubmatch(out, -1)
-		if m == nil {
-			b.Fatalf("no rate in the output:\n%s", out)
-		}
-		v, _ := strconv.ParseFloat(m[len(m)-1][1], 64)
-		sum += v
+		sum += get(b, stdout.Bytes(), stderr.String())
 	}
 	b.ReportMetric(sum/float64(b.N), unit)
+}
+
+// printedRate reads the last match of re's first group in a tool's output.
+func printedRate(re *regexp.Regexp) func(*testing.B, []byte, string) float64 {
+	return func(b *testing.B, stdout []byte, _ string) float64 {
+		m := re.FindAllSubmatch(stdout, -1)
+		if m == nil {
+			b.Fatalf("no rate in the output:\n%s", stdout)
+		}
+		v, _ := strconv.ParseFloat(string(m[len(m)-1][1]), 64)
+		return v
+	}
 }
 
 // BenchmarkBareloop is the baseline: pwrite + pread + compare of 1..64 KiB
@@ -51,7 +63,7 @@ func BenchmarkBareloop(b *testing.B) {
 				file = filepath.Join(b.TempDir(), "bareloop")
 			}
 			s := runner.Spec{Wasm: guest, Args: []string{file, "20000"}, Timeout: 5 * time.Minute}
-			rate(b, r, s, regexp.MustCompile(`([0-9.]+) pairs/s`), "pairs/s")
+			rate(b, r, s, "pairs/s", printedRate(regexp.MustCompile(`([0-9.]+) pairs/s`)))
 		})
 	}
 }
@@ -72,10 +84,15 @@ func BenchmarkRandom(b *testing.B) {
 			s := runner.Spec{
 				Wasm:    guest,
 				Volumes: []runner.Volume{{Host: work, Guest: "/work"}},
-				Args:    []string{"-f", "/work/fsx-10mb.toml", "-N", "3000", "-S", "1", "-j1", "-q", place + "/fsxfile"},
+				Args: guestapi.Random{Config: "/work/fsx-10mb.toml", NumOps: 3000, Seed: 1, Threads: 1, Quiet: true, JSON: true,
+					File: place + "/fsxfile"}.Args(),
 				Timeout: 5 * time.Minute,
 			}
-			rate(b, r, s, regexp.MustCompile(`([0-9.]+) ops/s`), "ops/s")
+			rate(b, r, s, "ops/s", func(b *testing.B, stdout []byte, stderr string) float64 {
+				var res guestapi.RandomResult
+				decodeJSON(b, stdout, &res, stderr)
+				return res.OpsPerSec
+			})
 		})
 	}
 }
@@ -91,8 +108,12 @@ func BenchmarkOracle(b *testing.B) {
 			if rt.name == "native" {
 				guest, root = testutil.GuestNative(b), filepath.Join(b.TempDir(), "cases")
 			}
-			s := runner.Spec{Wasm: guest, Args: []string{"--oracle", "-N", "2", root}, Timeout: 5 * time.Minute}
-			rate(b, r, s, regexp.MustCompile(`\(([0-9.]+) cases/s\)`), "cases/s")
+			s := runner.Spec{Wasm: guest, Args: guestapi.Oracle{Chain: 2, JSON: true, Root: root}.Args(), Timeout: 5 * time.Minute}
+			rate(b, r, s, "cases/s", func(b *testing.B, stdout []byte, stderr string) float64 {
+				var sum guestapi.OracleSummary
+				decodeJSON(b, stdout, &sum, stderr)
+				return sum.CasesPerSec
+			})
 		})
 	}
 }

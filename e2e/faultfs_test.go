@@ -4,17 +4,19 @@ import (
 	"context"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // The fault tests prove the judges catch a broken runtime filesystem
 // through a real runtime: wazero with internal/faultfs breaking one write
 // or read on the /data volume (Spec.Fault), seed 1, one worker.
-var faultArgs = []string{"-N", "300", "-S", "1", "-j1"}
+var faultArgs = guestapi.Random{NumOps: 300, Seed: 1, Threads: 1, JSON: true}
 
 var failedAtRE = regexp.MustCompile(`FAILED \(/data/fsxfile\) at op (\d+): `)
 
@@ -40,33 +42,39 @@ func TestFaultRandom(t *testing.T) {
 			t.Parallel()
 			work := t.TempDir()
 			writeConfig(t, work)
-			s := randomSpec(wasm, work, t.TempDir(), "/data", faultArgs...)
+			s := randomSpec(wasm, work, t.TempDir(), "/data", faultArgs)
 			s.Fault = c.fault
-			code, out, err := run(t, r, s)
+			var res guestapi.RandomResult
+			code, stderr, err := runJSON(t, r, s, &res)
 			if err != nil {
-				t.Fatalf("run: %v\n%s", err, out)
+				t.Fatalf("run: %v\n%s", err, stderr)
 			}
+			if len(res.Workers) != 1 {
+				t.Fatalf("exit %d, %d workers in the result, want 1\n%s", code, len(res.Workers), tail(stderr))
+			}
+			w := res.Workers[0]
 			if c.fault == "" {
-				if code != 0 || !strings.Contains(out, "All operations completed A-OK!") {
-					t.Fatalf("control run: exit %d, want 0 and A-OK\n%s", code, tail(out))
+				if code != 0 || w.Failure != nil || w.OpsDone != 300 {
+					t.Fatalf("control run: exit %d, want 0 and 300 ops passed: %+v\n%s", code, w, tail(stderr))
 				}
 				return
 			}
-			if !strings.Contains(out, "wazero: fault "+c.fault+" injected: ") {
-				t.Fatalf("the fault did not fire (exit %d):\n%s", code, tail(out))
+			if !strings.Contains(stderr, "wazero: fault "+c.fault+" injected: ") {
+				t.Fatalf("the fault did not fire (exit %d):\n%s", code, tail(stderr))
 			}
 			ok := false
 			for _, want := range c.codes {
 				ok = ok || code == want
 			}
-			if !ok {
-				t.Fatalf("exit %d, want one of %v (miscompare/size)\n%s", code, c.codes, tail(out))
+			f := w.Failure
+			if !ok || f == nil || f.Code != code {
+				t.Fatalf("exit %d, want one of %v (miscompare/size) and the worker's failure with that code: %+v\n%s", code, c.codes, f, tail(stderr))
 			}
 			// The report names the failing op, and its LOG DUMP has it.
-			m := failedAtRE.FindStringSubmatch(out)
-			if m == nil || !strings.Contains(out, "LOG DUMP") ||
-				!regexp.MustCompile(`(?m)^`+m[1]+`\(\s*\d+ mod 256\): [A-Z]`).MatchString(out) {
-				t.Fatalf("the report does not name the failing op with its log entry:\n%s", tail(out))
+			m := failedAtRE.FindStringSubmatch(f.Report)
+			if m == nil || m[1] != strconv.FormatInt(f.Op, 10) || !strings.Contains(f.Report, "LOG DUMP") ||
+				!regexp.MustCompile(`(?m)^`+m[1]+`\(\s*\d+ mod 256\): [A-Z]`).MatchString(f.Report) {
+				t.Fatalf("the report does not name the failing op %d with its log entry:\n%s", f.Op, f.Report)
 			}
 			t.Logf("%s: exit %d at op %s", c.fault, code, m[1])
 		})
@@ -80,7 +88,7 @@ func TestFaultRandom(t *testing.T) {
 func TestFaultOracle(t *testing.T) {
 	r := needRunner(t, "wazero", true)
 	work := t.TempDir()
-	oracleNative(t, work, "2")
+	oracleNative(t, work, 2)
 	writeKnown(t, work, "wazero")
 	for _, fault := range []string{"", "drop-write:3@/data", "corrupt-read:3@/data"} {
 		name := fault
@@ -89,31 +97,32 @@ func TestFaultOracle(t *testing.T) {
 		}
 		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
 			data := t.TempDir()
-			code, out, err := run(t, r, runner.Spec{
+			var sum guestapi.OracleSummary
+			code, stderr, err := runJSON(t, r, runner.Spec{
 				Wasm:    testutil.GuestWasm(t),
 				Volumes: []runner.Volume{{Host: work, Guest: "/work"}, {Host: data, Guest: "/data"}},
-				Env:     []string{"FSX_RUNTIME=wazero"},
-				Args: []string{"--oracle", "-N", "2", "--oracle-expected", "/work/native.bin",
-					"--oracle-known", "/work/known.txt", filepath.Join("/data", "fsx-oracle-x")},
+				Env:     []string{guestapi.Env(guestapi.EnvRuntime, "wazero")},
+				Args: guestapi.Oracle{Chain: 2, Expected: "/work/native.bin", Known: "/work/known.txt",
+					JSON: true, Root: filepath.Join("/data", "fsx-oracle-x")}.Args(),
 				Fault:   fault,
 				Timeout: randomTimout,
-			})
+			}, &sum)
 			if err != nil {
-				t.Fatalf("run: %v\n%s", err, tail(out))
+				t.Fatalf("run: %v\n%s", err, tail(stderr))
 			}
 			if fault == "" {
-				if code != 0 {
-					t.Fatalf("control oracle run: exit %d, want 0\n%s", code, tail(out))
+				if code != 0 || !sum.OK || sum.Compared != 5832 || sum.Divergent != sum.Suppressed {
+					t.Fatalf("control oracle run: exit %d, want 0 and every case matched or known: %+v\n%s", code, sum, tail(stderr))
 				}
 				return
 			}
-			if !strings.Contains(out, "wazero: fault "+fault+" injected: ") {
-				t.Fatalf("the fault did not fire (exit %d):\n%s", code, tail(out))
+			if !strings.Contains(stderr, "wazero: fault "+fault+" injected: ") {
+				t.Fatalf("the fault did not fire (exit %d):\n%s", code, tail(stderr))
 			}
-			if code != 1 || !strings.Contains(out, "divergent cases") {
-				t.Fatalf("oracle under %s: exit %d, want 1 (an unsuppressed divergence)\n%s", fault, code, tail(out))
+			if code != 1 || sum.OK || sum.Divergent <= sum.Suppressed || len(sum.First) == 0 {
+				t.Fatalf("oracle under %s: exit %d, want 1 (an unsuppressed divergence): %+v\n%s", fault, code, sum, tail(stderr))
 			}
-			t.Logf("%s: exit %d: %s", fault, code, lastLine(out))
+			t.Logf("%s: exit %d: %d divergent (%d suppressed), first: case %d, %s", fault, code, sum.Divergent, sum.Suppressed, sum.First[0].Index, sum.First[0].Signature)
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Findings that are still present are recorded, not failed: each test
@@ -134,8 +135,8 @@ func TestFindingGuestHangsWithGC(t *testing.T) {
 			r := needRunner(t, rt.name, rt.requiredCI)
 			work := t.TempDir()
 			writeConfig(t, work)
-			s := randomSpec(testutil.GuestWasm(t), work, "", "/tmp", "-N", "0", "-S", "1", "-j1")
-			s.Env, s.Timeout = []string{"GOGC=100"}, 8*time.Second
+			s := randomSpec(testutil.GuestWasm(t), work, "", "/tmp", guestapi.Random{NumOps: 0, Seed: 1, Threads: 1})
+			s.Env, s.Timeout = []string{guestapi.Env(guestapi.EnvGOGC, "100")}, 8*time.Second
 			code, out, err := run(t, r, s)
 			switch {
 			case errors.Is(err, runner.ErrTimeout):

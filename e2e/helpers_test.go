@@ -7,6 +7,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,6 +86,32 @@ func run(t testing.TB, r runner.Runner, s runner.Spec) (int, string, error) {
 	s.Stdout, s.Stderr = &out, &out
 	code, err := r.Run(context.Background(), s)
 	return code, out.String(), err
+}
+
+// runJSON runs a guest given --json under r and decodes its stdout into v,
+// which must be one JSON value of v's type and nothing else (the contract
+// types of pkg/guestapi). It returns the exit code and stderr, where the
+// human report and the runtime's own messages go.
+func runJSON(t testing.TB, r runner.Runner, s runner.Spec, v any) (int, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	s.Stdout, s.Stderr = &stdout, &stderr
+	code, err := r.Run(context.Background(), s)
+	if err != nil {
+		return code, stderr.String(), err
+	}
+	decodeJSON(t, stdout.Bytes(), v, stderr.String())
+	return code, stderr.String(), nil
+}
+
+// decodeJSON decodes a guest's --json stdout strictly into v.
+func decodeJSON(t testing.TB, stdout []byte, v any, stderr string) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil || dec.More() {
+		t.Fatalf("stdout is not one %T (%v):\n%s\nstderr:\n%s", v, err, stdout, tail(stderr))
+	}
 }
 
 // writeConfig writes the seed's fsx-10mb.toml into dir.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Known divergences of each runtime from native Linux, found by the oracle
@@ -27,11 +28,11 @@ var oracleKnown = map[string]string{
 
 // oracleNative writes the native chain-L report into work/native.bin (the
 // seed's first command) and returns its path.
-func oracleNative(t *testing.T, work string, chain string) string {
+func oracleNative(t *testing.T, work string, chain int) string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "fsx-oracle-native")
 	report := filepath.Join(work, "native.bin")
-	out, err := exec.Command(testutil.GuestNative(t), "--oracle", "-N", chain, "--oracle-output", report, root).CombinedOutput()
+	out, err := exec.Command(testutil.GuestNative(t), guestapi.Oracle{Chain: chain, Output: report, Root: root}.Args()...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("native oracle: %v\n%s", err, out)
 	}
@@ -52,29 +53,34 @@ func TestOracleWazeroMountedVolume(t *testing.T) {
 	t.Parallel()
 	r := needRunner(t, "wazero", true)
 	work, dir := t.TempDir(), t.TempDir()
-	native := oracleNative(t, work, "2")
+	native := oracleNative(t, work, 2)
 	writeKnown(t, work, "wazero")
 	data := filepath.Join(dir, "wasmer-data")
 	if err := os.MkdirAll(filepath.Join(data, "fsx-oracle-wasix"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	code, out, err := run(t, r, runner.Spec{
+	var sum guestapi.OracleSummary
+	code, stderr, err := runJSON(t, r, runner.Spec{
 		Wasm:    testutil.GuestWasm(t),
 		Volumes: []runner.Volume{{Host: work, Guest: "/work"}, {Host: data, Guest: "/data"}},
-		Env:     []string{"FSX_RUNTIME=wazero"},
-		Args: []string{"--oracle", "-N", "2", "--oracle-expected", "/work/native.bin", "--oracle-known", "/work/known.txt",
-			"--oracle-output", "/data/fsx-oracle-wasix/report.bin", "/data/fsx-oracle-wasix"},
+		Env:     []string{guestapi.Env(guestapi.EnvRuntime, "wazero")},
+		Args: guestapi.Oracle{Chain: 2, Expected: "/work/native.bin", Known: "/work/known.txt",
+			Output: "/data/fsx-oracle-wasix/report.bin", JSON: true, Root: "/data/fsx-oracle-wasix"}.Args(),
 		Timeout: 5 * time.Minute,
-	})
-	if err != nil || code != 0 || !strings.Contains(out, "compared 5832 cases") {
-		t.Fatalf("wazero oracle: exit %d, %v\n%s", code, err, tail(out))
+	}, &sum)
+	if err != nil || code != 0 || !sum.OK || sum.Compared != 5832 || sum.Runtime != "wazero" || sum.Platform != "wasip1/wasm" {
+		t.Fatalf("wazero oracle: exit %d, %v: %+v\n%s", code, err, sum, tail(stderr))
 	}
-	cmd := exec.Command(testutil.GuestNative(t), "--oracle-verify-files", "--oracle-known", filepath.Join(work, "known.txt"),
-		native, "wasmer-data/fsx-oracle-wasix/report.bin")
+	cmd := exec.Command(testutil.GuestNative(t), guestapi.Verify{Known: filepath.Join(work, "known.txt"),
+		Native: native, Report: "wasmer-data/fsx-oracle-wasix/report.bin", JSON: true}.Args()...)
 	cmd.Dir = dir
-	vout, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(vout), "checked 11664 file snapshots") {
-		t.Fatalf("verify-files: %v\n%s", err, tail(string(vout)))
+	var verr bytes.Buffer
+	cmd.Stderr = &verr
+	vout, err := cmd.Output()
+	var vsum guestapi.OracleSummary
+	decodeJSON(t, vout, &vsum, verr.String())
+	if err != nil || !vsum.OK || vsum.Compared != 5832 || vsum.HostFiles != 11664 {
+		t.Fatalf("verify-files: %v: %+v\n%s", err, vsum, tail(verr.String()))
 	}
 }
 
@@ -86,30 +92,32 @@ func TestOracleWasmerSDKTmp(t *testing.T) {
 	t.Parallel()
 	r := needRunner(t, "wasmer-sdk", true)
 	work := t.TempDir()
-	oracleNative(t, work, "2")
+	oracleNative(t, work, 2)
 	writeKnown(t, work, "wasmer-sdk")
-	code, out, err := run(t, r, runner.Spec{
+	var sum guestapi.OracleSummary
+	code, stderr, err := runJSON(t, r, runner.Spec{
 		Wasm:    testutil.GuestWasm(t),
 		Volumes: []runner.Volume{{Host: work, Guest: "/work"}},
-		Env:     []string{"FSX_RUNTIME=wasmer-sdk"},
-		Args: []string{"--oracle", "-N", "2", "--oracle-expected", "/work/native.bin", "--oracle-known", "/work/known.txt",
-			"/tmp/fsx-oracle-wasix"},
+		Env:     []string{guestapi.Env(guestapi.EnvRuntime, "wasmer-sdk")},
+		Args: guestapi.Oracle{Chain: 2, Expected: "/work/native.bin", Known: "/work/known.txt",
+			JSON: true, Root: "/tmp/fsx-oracle-wasix"}.Args(),
 		Timeout: 5 * time.Minute,
-	})
-	if err != nil || code != 0 || !strings.Contains(out, "compared 5832 cases") {
-		t.Fatalf("SDK oracle: exit %d, %v\n%s", code, err, tail(out))
+	}, &sum)
+	if err != nil || code != 0 || !sum.OK || sum.Compared != 5832 || sum.Runtime != "wasmer-sdk" {
+		t.Fatalf("SDK oracle: exit %d, %v: %+v\n%s", code, err, sum, tail(stderr))
 	}
 	// Without the known list the same run must fail and name the bug.
 	os.WriteFile(filepath.Join(work, "known.txt"), nil, 0o644)
-	code, out, _ = run(t, r, runner.Spec{
+	sum = guestapi.OracleSummary{}
+	code, stderr, err = runJSON(t, r, runner.Spec{
 		Wasm:    testutil.GuestWasm(t),
 		Volumes: []runner.Volume{{Host: work, Guest: "/work"}},
-		Args: []string{"--oracle", "-N", "2", "--case-count", "1000", "--oracle-expected", "/work/native.bin",
-			"--oracle-known", "/work/known.txt", "/tmp/fsx-oracle-wasix"},
+		Args: guestapi.Oracle{Chain: 2, CaseCount: 1000, Expected: "/work/native.bin", Known: "/work/known.txt",
+			JSON: true, Root: "/tmp/fsx-oracle-wasix"}.Args(),
 		Timeout: 5 * time.Minute,
-	})
-	if code == 0 || !strings.Contains(out, "read(zero_bytes): EBADF -> EACCES") {
-		t.Fatalf("SDK oracle without known signatures: exit %d\n%s", code, tail(out))
+	}, &sum)
+	if err != nil || code == 0 || sum.OK || sum.Signatures()["read(zero_bytes): EBADF -> EACCES"] == 0 {
+		t.Fatalf("SDK oracle without known signatures: exit %d, %v: %+v\n%s", code, err, sum, tail(stderr))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Sizes for the suite: small enough for 2 shared cores, big enough that
@@ -26,18 +27,19 @@ const (
 var randomSeeds = []int{1, 7}
 
 // randomSpec is the seed's command shape: the config in /work, FILE under
-// place ("/tmp" or "/data", the latter a host dir mounted at /data).
-func randomSpec(wasm, work, data, place string, extra ...string) runner.Spec {
+// place ("/tmp" or "/data", the latter a host dir mounted at /data), the
+// rest of the command line from a.
+func randomSpec(wasm, work, data, place string, a guestapi.Random) runner.Spec {
+	a.Config, a.File = "/work/fsx-10mb.toml", place+"/fsxfile"
 	s := runner.Spec{
 		Wasm:    wasm,
 		Volumes: []runner.Volume{{Host: work, Guest: "/work"}},
-		Args:    append([]string{"-f", "/work/fsx-10mb.toml"}, extra...),
+		Args:    a.Args(),
 		Timeout: randomTimout,
 	}
 	if place == "/data" {
 		s.Volumes = append(s.Volumes, runner.Volume{Host: data, Guest: "/data"})
 	}
-	s.Args = append(s.Args, place+"/fsxfile")
 	return s
 }
 
@@ -48,8 +50,7 @@ func nativeFiles(t *testing.T, seed int) string {
 	t.Helper()
 	work, data := t.TempDir(), t.TempDir()
 	writeConfig(t, work)
-	s := randomSpec(testutil.GuestNative(t), work, data, "/data",
-		"-N", strconv.Itoa(randomOps), "-S", strconv.Itoa(seed), "-j"+strconv.Itoa(randomJ))
+	s := randomSpec(testutil.GuestNative(t), work, data, "/data", guestapi.Random{NumOps: randomOps, Seed: uint64(seed), Threads: randomJ})
 	r, _ := runner.New("native", runner.Options{})
 	code, out, err := run(t, r, s)
 	if err != nil || code != 0 {
@@ -72,17 +73,23 @@ func TestRandomMode(t *testing.T) {
 					t.Run(fmt.Sprintf("seed%d%s", seed, strings.ReplaceAll(place, "/", "_")), func(t *testing.T) {
 						work, data := t.TempDir(), t.TempDir()
 						writeConfig(t, work)
-						s := randomSpec(wasm, work, data, place,
-							"-N", strconv.Itoa(randomOps), "-S", strconv.Itoa(seed), "-j"+strconv.Itoa(randomJ))
+						s := randomSpec(wasm, work, data, place, guestapi.Random{NumOps: randomOps, Seed: uint64(seed), Threads: randomJ, JSON: true})
 						start := time.Now()
-						code, out, err := run(t, r, s)
+						var res guestapi.RandomResult
+						code, stderr, err := runJSON(t, r, s, &res)
 						if err != nil || code != 0 {
-							t.Fatalf("%s %v: code %d err %v\n%s", rt.name, runner.WasmerArgs(s), code, err, out)
+							t.Fatalf("%s %v: code %d err %v\n%s", rt.name, runner.WasmerArgs(s), code, err, stderr)
 						}
-						if n := strings.Count(out, "All operations completed A-OK!"); n != randomJ {
-							t.Fatalf("%d workers said A-OK, want %d:\n%s", n, randomJ, out)
+						// Every worker ran all its ops and passed.
+						if len(res.Workers) != randomJ || res.Seed != uint64(seed) || res.TotalOps != randomJ*randomOps {
+							t.Fatalf("result %+v, want %d workers of %d ops\n%s", res, randomJ, randomOps, tail(stderr))
 						}
-						t.Logf("%s: %s", time.Since(start).Round(time.Millisecond), lastLine(out))
+						for i, w := range res.Workers {
+							if w.Worker != i+1 || w.OpsDone != randomOps || w.Failure != nil || w.Cancelled {
+								t.Fatalf("worker %d: %+v\n%s", i+1, w, tail(stderr))
+							}
+						}
+						t.Logf("%s: %d ops in %s, %.0f ops/s", time.Since(start).Round(time.Millisecond), res.TotalOps, res.Elapsed.Round(time.Millisecond), res.OpsPerSec)
 						if place != "/data" {
 							return
 						}
@@ -106,11 +113,11 @@ func TestRandomMode(t *testing.T) {
 // TestRandomInject: --inject makes the run fail under every runtime, with
 // the same exit code and at the same op as natively.
 func TestRandomInject(t *testing.T) {
-	args := []string{"-N", strconv.Itoa(randomOps), "-S", "3", "-j1", "--inject", "150"}
+	args := guestapi.Random{NumOps: randomOps, Seed: 3, Threads: 1, Inject: 150}
 	work := t.TempDir()
 	writeConfig(t, work)
 	nat, _ := runner.New("native", runner.Options{})
-	ns := randomSpec(testutil.GuestNative(t), work, t.TempDir(), "/data", args...)
+	ns := randomSpec(testutil.GuestNative(t), work, t.TempDir(), "/data", args)
 	wantCode, nout, err := run(t, nat, ns)
 	if err != nil || (wantCode != 110 && wantCode != 120) {
 		t.Fatalf("native --inject: code %d err %v, want 110 or 120 (fsx.c's miscompare/size codes)\n%s", wantCode, err, nout)
@@ -118,7 +125,7 @@ func TestRandomInject(t *testing.T) {
 	for _, rt := range runtimes {
 		t.Run(rt.name, func(t *testing.T) {
 			r := needRunner(t, rt.name, rt.requiredCI)
-			s := randomSpec(testutil.GuestWasm(t), work, "", "/tmp", args...)
+			s := randomSpec(testutil.GuestWasm(t), work, "", "/tmp", args)
 			code, out, err := run(t, r, s)
 			if err != nil || code != wantCode {
 				t.Fatalf("%s --inject: code %d err %v, want %d as natively\n%s", rt.name, code, err, wantCode, out)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Record, replay and shrink under each runtime: a run recorded with
@@ -21,17 +22,17 @@ func TestRecordReplayShrink(t *testing.T) {
 			wasm := testutil.GuestWasm(t)
 			for _, tc := range []struct {
 				name   string
-				inject string
-			}{{"passing", "0"}, {"failing", "250"}} {
+				inject int64
+			}{{"passing", 0}, {"failing", 250}} {
 				t.Run(tc.name, func(t *testing.T) {
 					work, data := t.TempDir(), t.TempDir()
 					writeConfig(t, work)
-					args := []string{"-N", "400", "-S", "5", "-j", "1", "--inject", tc.inject, "--record-ops", "/work/rec.fsxops"}
-					code, out, err := run(t, r, randomSpec(wasm, work, data, "/data", args...))
+					a := guestapi.Random{NumOps: 400, Seed: 5, Threads: 1, Inject: tc.inject, RecordOps: "/work/rec.fsxops"}
+					code, out, err := run(t, r, randomSpec(wasm, work, data, "/data", a))
 					if err != nil {
 						t.Fatal(err)
 					}
-					if (tc.inject == "0") != (code == 0) {
+					if (tc.inject == 0) != (code == 0) {
 						t.Fatalf("run exit %d\n%s", code, out)
 					}
 					rec, err := os.ReadFile(filepath.Join(work, "rec.fsxops"))
@@ -45,7 +46,8 @@ func TestRecordReplayShrink(t *testing.T) {
 					if n := strings.Count(string(rec), "\n") - 1; strconv.Itoa(n) != op {
 						t.Fatalf("the record holds %d ops, the run ended at op %s", n, op)
 					}
-					rcode, rout, err := run(t, r, randomSpec(wasm, work, data, "/data", "--replay-ops", "/work/rec.fsxops"))
+					replay := guestapi.Random{NumOps: -1, Seed: 5, Threads: 1, ReplayOps: "/work/rec.fsxops"}
+					rcode, rout, err := run(t, r, randomSpec(wasm, work, data, "/data", replay))
 					if err != nil || rcode != code {
 						t.Fatalf("replay exit %d (err %v), the run's %d\n%s", rcode, err, code, rout)
 					}
@@ -58,9 +60,8 @@ func TestRecordReplayShrink(t *testing.T) {
 					// The failure's artifact, shrunk inside the guest, on the
 					// runtime's own filesystem.
 					copyFile(t, filepath.Join(data, "fsxfile.fsxops"), filepath.Join(work, "f.fsxops"))
-					s := randomSpec(wasm, work, data, "/tmp")
-					s.Args = append([]string{"shrink", "/work/f.fsxops"}, s.Args...)
-					scode, sout, err := run(t, r, s)
+					shrink := guestapi.Random{NumOps: -1, Seed: 5, Threads: 1, ShrinkOps: "/work/f.fsxops"}
+					scode, sout, err := run(t, r, randomSpec(wasm, work, data, "/tmp", shrink))
 					if err != nil || scode != 0 || !strings.Contains(sout, "1-minimal") || !strings.Contains(sout, "=> FAILED exit "+strconv.Itoa(code)) {
 						t.Fatalf("shrink under %s: exit %d err %v\n%s", rt.name, scode, err, sout)
 					}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // seedRunQuery is the seed's /run query (both curl examples) with numops
@@ -64,7 +65,7 @@ var servingRE = regexp.MustCompile(`serving on (http://[0-9.]+:[0-9]+)`)
 // SIGTERM at the end of the test.
 func startNativeServer(t testing.TB, args ...string) *nativeServer {
 	t.Helper()
-	cmd := exec.Command(testutil.GuestNative(t), append([]string{"--server"}, append(args, "0")...)...)
+	cmd := exec.Command(testutil.GuestNative(t), guestapi.Server{Port: 0, Flags: args}.Args()...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +239,7 @@ func TestServerRuntimes(t *testing.T) {
 			data := t.TempDir()
 			spec := runner.Spec{
 				Wasm:    testutil.GuestWasm(t),
-				Args:    []string{"--server", strconv.Itoa(port)},
+				Args:    guestapi.Server{Port: port}.Args(),
 				Net:     true,
 				Timeout: 10 * time.Minute,
 			}

@@ -5,6 +5,8 @@ package main
 import (
 	"os"
 	"runtime/debug"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Under the wasmer CLI 7.4.2 and @wasmer/sdk 0.16.0 a Go guest stalls for
@@ -14,7 +16,7 @@ import (
 // so the guest turns the automatic collector off for every mode: the seed's
 // commands then run as written, with no GOGC=off. An explicit GOGC wins.
 func init() {
-	if os.Getenv("GOGC") == "" {
+	if os.Getenv(guestapi.EnvGOGC) == "" {
 		debug.SetGCPercent(-1)
 	}
 }

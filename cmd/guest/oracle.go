@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"runtime/metrics"
 	"strings"
 
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
 
@@ -32,30 +34,6 @@ type OracleFlags struct {
 // exitDivergent is oracle mode's exit code when the runtime answered
 // differently from the expected report.
 const exitDivergent = 1
-
-// oracleSummary is the --json form of a run's summary.
-type oracleSummary struct {
-	Mode        string              `json:"mode"`
-	Chain       int                 `json:"chain"`
-	CatalogHash string              `json:"catalog_hash"`
-	TotalCases  int64               `json:"total_cases"`
-	CaseStart   int64               `json:"case_start"`
-	CaseCount   int64               `json:"case_count"`
-	Root        string              `json:"root,omitempty"`
-	Output      string              `json:"output,omitempty"`
-	Platform    string              `json:"platform"`
-	Runtime     string              `json:"runtime"`
-	Seconds     float64             `json:"seconds,omitempty"`
-	CasesPerSec float64             `json:"cases_per_second,omitempty"`
-	ReportBytes int64               `json:"report_bytes,omitempty"`
-	Compared    int64               `json:"compared"`
-	Divergent   int64               `json:"divergent"`
-	Suppressed  int64               `json:"suppressed"`
-	HostFiles   int64               `json:"host_file_snapshots,omitempty"`
-	Groups      []oracle.Group      `json:"groups,omitempty"`
-	First       []oracle.Divergence `json:"first,omitempty"`
-	OK          bool                `json:"ok"`
-}
 
 func oracleChain(cli *CLI) (int, int64, error) {
 	switch {
@@ -122,8 +100,11 @@ func runOracle(cli *CLI) error {
 			return usagef("%v", err)
 		}
 	}
-	if !cli.Quiet && !cli.JSON {
-		fmt.Printf("oracle: chain %d: %d cases in all (%d catalog entries, catalog %s); running cases %d..%d in %s with %d lane(s) of 2 workers\n",
+	// The human report goes to stdout, or to stderr when stdout carries
+	// the JSON summary (as in random mode).
+	human := humanOut(cli)
+	if !cli.Quiet {
+		fmt.Fprintf(human, "oracle: chain %d: %d cases in all (%d catalog entries, catalog %s); running cases %d..%d in %s with %d lane(s) of 2 workers\n",
 			L, total, len(oracle.Catalog), oracle.CatalogHash, start, start+count-1, opts.Root, lanes)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -136,8 +117,8 @@ func runOracle(cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	sum := oracleSummary{
-		Mode: "oracle", Chain: L, CatalogHash: oracle.CatalogHash, TotalCases: total, CaseStart: start, CaseCount: count,
+	sum := guestapi.OracleSummary{
+		Mode: guestapi.ModeOracle, Chain: L, CatalogHash: oracle.CatalogHash, TotalCases: total, CaseStart: start, CaseCount: count,
 		Root: res.Header.Root, Output: res.Header.Output, Platform: res.Header.Platform, Runtime: res.Header.Runtime,
 		Seconds: res.Elapsed.Seconds(), OK: true,
 	}
@@ -149,35 +130,46 @@ func runOracle(cli *CLI) error {
 			sum.ReportBytes = st.Size()
 		}
 	}
-	if !cli.Quiet && !cli.JSON {
-		fmt.Printf("oracle: ran %d cases in %.2fs (%.0f cases/s)\n", count, sum.Seconds, sum.CasesPerSec)
+	if !cli.Quiet {
+		fmt.Fprintf(human, "oracle: ran %d cases in %.2fs (%.0f cases/s)\n", count, sum.Seconds, sum.CasesPerSec)
 		if cli.OracleOutput != "" {
-			fmt.Printf("oracle: report %s: %d bytes (%.2f bytes/case)%s\n", cli.OracleOutput, sum.ReportBytes, float64(sum.ReportBytes)/float64(count),
+			fmt.Fprintf(human, "oracle: report %s: %d bytes (%.2f bytes/case)%s\n", cli.OracleOutput, sum.ReportBytes, float64(sum.ReportBytes)/float64(count),
 				map[bool]string{true: ", case files kept", false: ""}[opts.KeepFiles])
 		}
 	}
-	if cli.Verbose && !cli.JSON {
+	if cli.Verbose {
 		// Memory must stay flat in the chain length: say what the run
 		// allocated and holds. runtime/metrics, not ReadMemStats, which
 		// hangs the guest under the Wasmer SDK.
 		m := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 		metrics.Read(m)
-		fmt.Printf("oracle: memory: %d bytes allocated (%.0f per case), %d MiB from the system, %d collections\n",
+		fmt.Fprintf(human, "oracle: memory: %d bytes allocated (%.0f per case), %d MiB from the system, %d collections\n",
 			m[0].Value.Uint64(), float64(m[0].Value.Uint64())/float64(count), m[1].Value.Uint64()>>20, m[2].Value.Uint64())
 	}
 	if c := res.Comparer; c != nil {
 		fillCompare(&sum, c)
-		if !cli.JSON && (!cli.Quiet || c.Failed()) {
-			c.WriteReport(os.Stdout)
+		if !cli.Quiet || !sum.OK {
+			sum.WriteReport(human)
 		}
 	}
 	if cli.JSON {
-		printJSON(sum)
+		if err := printJSON(sum); err != nil {
+			return err
+		}
 	}
 	if !sum.OK {
 		return exitError{code: exitDivergent, msg: fmt.Sprintf("oracle: %d divergent cases (%d suppressed as known)", sum.Divergent, sum.Suppressed)}
 	}
 	return nil
+}
+
+// humanOut is where the human report goes: stdout, unless stdout carries
+// the --json result.
+func humanOut(cli *CLI) io.Writer {
+	if cli.JSON {
+		return os.Stderr
+	}
+	return os.Stdout
 }
 
 // keepImplied: a comparing run that writes its report inside its own root
@@ -194,15 +186,25 @@ func keepImplied(cli *CLI) bool {
 	return err1 == nil && err2 == nil && strings.HasPrefix(out, root+string(filepath.Separator))
 }
 
-func fillCompare(sum *oracleSummary, c *oracle.Comparer) {
+// fillCompare copies the comparison into the summary: the counts, the
+// groups and the first divergent programs, in pkg/oracle's order.
+func fillCompare(sum *guestapi.OracleSummary, c *oracle.Comparer) {
 	sum.Compared, sum.Divergent, sum.Suppressed, sum.HostFiles = c.Compared, c.Divergent, c.Suppressed, c.HostFiles
-	sum.Groups, sum.First, sum.OK = c.Groups(), c.Shown(), !c.Failed()
+	sum.Groups, sum.First = nil, nil
+	for _, g := range c.Groups() {
+		sum.Groups = append(sum.Groups, guestapi.OracleGroup{Signature: g.Signature, Count: g.Count, Suppressed: g.Suppressed, Example: g.Example})
+	}
+	for _, d := range c.Shown() {
+		sum.First = append(sum.First, guestapi.OracleDivergence{Index: d.Index, Signature: d.Signature, Suppressed: d.Suppressed, Program: d.Program})
+	}
+	sum.OK = !c.Failed()
 }
 
-func printJSON(v any) {
+// printJSON writes v as the --json result on stdout.
+func printJSON(v any) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	return enc.Encode(v)
 }
 
 func runOracleVerifyFiles(cli *CLI) error {
@@ -217,15 +219,17 @@ func runOracleVerifyFiles(cli *CLI) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	sum := oracleSummary{Mode: "oracle-verify-files", Chain: c.Chain, CatalogHash: oracle.CatalogHash, Platform: oracle.Platform(), Runtime: oracle.RuntimeName()}
+	sum := guestapi.OracleSummary{Mode: guestapi.ModeVerifyFiles, Chain: c.Chain, CatalogHash: oracle.CatalogHash, Platform: oracle.Platform(), Runtime: oracle.RuntimeName()}
 	fillCompare(&sum, c)
+	human := humanOut(cli)
+	if !cli.Quiet || !sum.OK {
+		sum.WriteReport(human)
+	}
+	sum.WriteHostFiles(human)
 	if cli.JSON {
-		printJSON(sum)
-	} else {
-		if !cli.Quiet || c.Failed() {
-			c.WriteReport(os.Stdout)
+		if err := printJSON(sum); err != nil {
+			return err
 		}
-		fmt.Printf("checked %d file snapshots\n", c.HostFiles)
 	}
 	if !sum.OK {
 		return exitError{code: exitDivergent, msg: fmt.Sprintf("oracle verify: %d divergent cases (%d suppressed as known)", sum.Divergent, sum.Suppressed)}
@@ -233,32 +237,35 @@ func runOracleVerifyFiles(cli *CLI) error {
 	return nil
 }
 
-func printOracleCatalog(cli *CLI) error {
-	if cli.JSON {
-		type entry struct {
-			Index   int    `json:"index"`
-			Command string `json:"command"`
-			Handle  int    `json:"handle"`
-			File    string `json:"file,omitempty"`
+// catalog is the guest's catalog as --oracle-catalog --json prints it,
+// with the case count of every chain length from pkg/oracle's CaseCount.
+func catalog() guestapi.Catalog {
+	cat := guestapi.Catalog{Hash: oracle.CatalogHash}
+	for i, e := range oracle.Catalog {
+		en := guestapi.CatalogEntry{Index: i, Command: e.Command().Name, Handle: int(e.Handle)}
+		if e.File >= 0 {
+			en.File = oracle.Files[e.File]
 		}
-		out := struct {
-			Hash    string  `json:"catalog_hash"`
-			Entries []entry `json:"entries"`
-		}{Hash: oracle.CatalogHash}
-		for i, e := range oracle.Catalog {
-			en := entry{Index: i, Command: e.Command().Name, Handle: int(e.Handle)}
-			if e.File >= 0 {
-				en.File = oracle.Files[e.File]
-			}
-			out.Entries = append(out.Entries, en)
-		}
-		printJSON(out)
-		return nil
+		cat.Entries = append(cat.Entries, en)
 	}
-	fmt.Printf("# fsx-wasix oracle catalog %s: %d commands expanded to %d entries\n", oracle.CatalogHash, len(oracle.Commands), len(oracle.Catalog))
-	for L := 1; L <= 3; L++ {
-		n, _ := oracle.CaseCount(L)
-		fmt.Printf("# chain %d: %d cases\n", L, n)
+	for L := 1; L <= oracle.MaxChain; L++ {
+		if n, err := oracle.CaseCount(L); err == nil {
+			cat.Chains = append(cat.Chains, guestapi.ChainCases{Chain: L, Cases: n})
+		}
+	}
+	return cat
+}
+
+func printOracleCatalog(cli *CLI) error {
+	cat := catalog()
+	if cli.JSON {
+		return printJSON(cat)
+	}
+	fmt.Printf("# fsx-wasix oracle catalog %s: %d commands expanded to %d entries\n", cat.Hash, len(oracle.Commands), len(cat.Entries))
+	for _, ch := range cat.Chains {
+		if ch.Chain <= 3 {
+			fmt.Printf("# chain %d: %d cases\n", ch.Chain, ch.Cases)
+		}
 	}
 	for i, e := range oracle.Catalog {
 		fmt.Printf("%3d  %s\n", i, e)

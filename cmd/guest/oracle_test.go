@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
+	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
+	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
 
 // TestOracleSeedFlowNative runs the seed's oracle commands with the native
@@ -33,30 +39,66 @@ func TestOracleSeedFlowNative(t *testing.T) {
 	root := filepath.Join(data, "fsx-oracle-wasix")
 	os.MkdirAll(root, 0o755)
 	report := filepath.Join(root, "report.bin")
-	stdout, stderr, code = guest(t, "--oracle", "-N", "2", "--oracle-expected", native, "--oracle-output", report, root)
-	if code != 0 || !strings.Contains(stdout, "compared 5832 cases: 0 divergent") {
-		t.Fatalf("comparing run: exit %d\n%s\n%s", code, stdout, stderr)
+	sum, stderr, code := guestJSON(t, "", "--json", "--oracle", "-N", "2", "--oracle-expected", native, "--oracle-output", report, root)
+	if code != 0 || sum.Mode != guestapi.ModeOracle || sum.Compared != 5832 || sum.Divergent != 0 || sum.Suppressed != 0 || !sum.OK ||
+		sum.Output != report || sum.Runtime != "native" {
+		t.Fatalf("comparing run: exit %d %+v\n%s", code, sum, stderr)
+	}
+	// With --json the human report goes to stderr, as in random mode.
+	if !strings.Contains(stderr, "compared 5832 cases: 0 divergent\n") {
+		t.Errorf("comparing run: no human report on stderr:\n%s", stderr)
 	}
 	if _, err := os.Stat(filepath.Join(root, "case-0000056", "A")); err != nil {
 		t.Fatalf("mounted-volume shaped run did not keep its case files: %v", err)
 	}
-	// The seed runs verify-files from the directory holding wasmer-data.
+	// The seed runs verify-files from the directory holding wasmer-data;
+	// its report, word for word.
 	stdout, stderr, code = guestIn(t, dir, "--oracle-verify-files", native, "wasmer-data/fsx-oracle-wasix/report.bin")
-	if code != 0 || !strings.Contains(stdout, "checked 11664 file snapshots") {
+	if code != 0 || stdout != "compared 5832 cases: 0 divergent\nchecked 11664 file snapshots\n" {
 		t.Fatalf("verify-files: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	sum, stderr, code = guestJSON(t, dir, "--json", "--oracle-verify-files", native, "wasmer-data/fsx-oracle-wasix/report.bin")
+	if code != 0 || sum.Mode != guestapi.ModeVerifyFiles || sum.Compared != 5832 || sum.HostFiles != 11664 || sum.Divergent != 0 || !sum.OK {
+		t.Fatalf("--json verify-files: exit %d %+v\n%s", code, sum, stderr)
 	}
 	// Change a kept file: the host re-read names the case and fails.
 	os.WriteFile(filepath.Join(root, "case-0000056", "A"), []byte("tampered"), 0o644)
+	sum, _, code = guestJSON(t, dir, "--json", "--oracle-verify-files", native, "wasmer-data/fsx-oracle-wasix/report.bin")
+	if code != exitDivergent || sum.OK || sum.Divergent != 1 || sum.Suppressed != 0 || len(sum.First) != 1 || sum.First[0].Index != 56 ||
+		len(sum.Groups) != 1 || sum.Groups[0].Count != 1 || sum.Groups[0].Example != 56 || !strings.HasPrefix(sum.Groups[0].Signature, "host re-read A: ") ||
+		!strings.Contains(sum.First[0].Program, "case 56 ") {
+		t.Fatalf("tampered host file, --json: exit %d %+v", code, sum)
+	}
+	// The human report is the same summary rendered: the first divergent
+	// program, the group, the snapshot count.
+	var want strings.Builder
+	sum.WriteReport(&want)
+	sum.WriteHostFiles(&want)
 	stdout, _, code = guestIn(t, dir, "--oracle-verify-files", native, "wasmer-data/fsx-oracle-wasix/report.bin")
-	if code != exitDivergent || !strings.Contains(stdout, "case 56 ") || !strings.Contains(stdout, "host re-read A") {
-		t.Fatalf("tampered host file: exit %d\n%s", code, stdout)
+	if code != exitDivergent || stdout != want.String() || !strings.Contains(stdout, "case 56 ") || !strings.Contains(stdout, "host re-read A") {
+		t.Fatalf("tampered host file: exit %d\n%s\nwant\n%s", code, stdout, want.String())
 	}
-	// --json carries the same verdict.
-	stdout, _, code = guestIn(t, dir, "--json", "--oracle-verify-files", native, "wasmer-data/fsx-oracle-wasix/report.bin")
-	var sum oracleSummary
-	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || sum.OK || sum.Divergent != 1 || code != exitDivergent {
-		t.Fatalf("--json verify: %v %+v exit %d", err, sum, code)
+	// Known, the same divergence is counted and suppressed: exit 0.
+	known := filepath.Join(dir, "known.txt")
+	os.WriteFile(known, []byte(sum.Groups[0].Signature+"\n"), 0o644)
+	sum, _, code = guestJSON(t, dir, "--json", "--oracle-verify-files", "--oracle-known", known, native, "wasmer-data/fsx-oracle-wasix/report.bin")
+	if code != 0 || !sum.OK || sum.Divergent != 1 || sum.Suppressed != 1 || len(sum.First) != 0 || len(sum.Groups) != 1 || !sum.Groups[0].Suppressed {
+		t.Fatalf("known signature, --json: exit %d %+v", code, sum)
 	}
+}
+
+// guestJSON runs the native guest in dir and decodes its stdout, which
+// must be one oracle summary and nothing else.
+func guestJSON(t *testing.T, dir string, args ...string) (guestapi.OracleSummary, string, int) {
+	t.Helper()
+	stdout, stderr, code := guestIn(t, dir, args...)
+	var sum guestapi.OracleSummary
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sum); err != nil || dec.More() {
+		t.Fatalf("guest %q: stdout is not one oracle summary (%v), exit %d:\n%s\nstderr:\n%s", args, err, code, stdout, stderr)
+	}
+	return sum, stderr, code
 }
 
 // TestOracleSlicesAndCatalog: --case-start/--case-count slices, the
@@ -67,11 +109,90 @@ func TestOracleSlicesAndCatalog(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "54 entries") || !strings.Contains(stdout, "open(append_create) h1 C") || !strings.Contains(stdout, "chain 3: 629856 cases") {
 		t.Fatalf("catalog: exit %d\n%s", code, stdout)
 	}
+	stdout, _, code = guest(t, "--oracle-catalog", "--json")
+	var cat guestapi.Catalog
+	if err := json.Unmarshal([]byte(stdout), &cat); err != nil || code != 0 || cat.Hash != oracle.CatalogHash || len(cat.Entries) != 54 ||
+		cat.Entries[53] != (guestapi.CatalogEntry{Index: 53, Command: "delete", Handle: -1, File: "C"}) || len(cat.Chains) != oracle.MaxChain {
+		t.Fatalf("catalog --json: %v exit %d\n%s", err, code, stdout)
+	}
+	for L := 1; L <= oracle.MaxChain; L++ {
+		want, _ := oracle.CaseCount(L)
+		if n, ok := cat.Cases(L); !ok || n != want {
+			t.Errorf("catalog --json: chain %d has %d cases (%v), want %d", L, n, ok, want)
+		}
+	}
+	if n, _ := cat.Cases(3); n != 629856 {
+		t.Errorf("catalog --json: chain 3 has %d cases, want 629856", n)
+	}
 	dir := t.TempDir()
-	stdout, stderr, code := guest(t, "--json", "--oracle", "-N", "3", "--case-start", "1000", "--case-count", "500", filepath.Join(dir, "r"))
-	var sum oracleSummary
-	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || code != 0 || sum.CaseStart != 1000 || sum.CaseCount != 500 || sum.TotalCases != 629856 {
-		t.Fatalf("slice run: %v exit %d %+v\n%s\n%s", err, code, sum, stdout, stderr)
+	sum, stderr, code := guestJSON(t, "", "--json", "--oracle", "-N", "3", "--case-start", "1000", "--case-count", "500", filepath.Join(dir, "r"))
+	if code != 0 || sum.CaseStart != 1000 || sum.CaseCount != 500 || sum.TotalCases != 629856 {
+		t.Fatalf("slice run: exit %d %+v\n%s", code, sum, stderr)
+	}
+}
+
+// TestOracleReportIsPkgOraclesWording: the guest renders its human report
+// from the JSON summary (guestapi.OracleSummary.WriteReport); it must read
+// word for word as pkg/oracle's own report of the same comparison, also
+// after a trip through JSON — with many divergent cases (more than the
+// first-20 list), several signatures and a suppressed one.
+func TestOracleReportIsPkgOraclesWording(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	native := filepath.Join(dir, "native.bin")
+	if _, stderr, code := guest(t, "--oracle", "-N", "2", "--case-count", "300", "--oracle-output", native, filepath.Join(dir, "r")); code != 0 {
+		t.Fatalf("native run: exit %d\n%s", code, stderr)
+	}
+	rd, err := transcript.Open(native)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	var recs [][]byte
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, append([]byte(nil), rec...))
+	}
+	compare := func(known map[string]bool) *oracle.Comparer {
+		c := oracle.NewComparer(2, known)
+		for i := range recs { // every case against another's record
+			c.Compare(int64(i), recs[i], recs[(i*7+3)%len(recs)])
+		}
+		return c
+	}
+	c := compare(nil)
+	groups := c.Groups()
+	if len(groups) < 3 || len(c.Shown()) != oracle.MaxShown {
+		t.Fatalf("want several signatures and a full first-%d list: %d groups, %d shown", oracle.MaxShown, len(groups), len(c.Shown()))
+	}
+	c = compare(map[string]bool{groups[1].Signature: true})
+	var want bytes.Buffer
+	c.WriteReport(&want)
+	var sum guestapi.OracleSummary
+	fillCompare(&sum, c)
+	b, err := json.Marshal(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back guestapi.OracleSummary
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*guestapi.OracleSummary{"summary": &sum, "summary after JSON": &back} {
+		var got bytes.Buffer
+		s.WriteReport(&got)
+		if got.String() != want.String() {
+			t.Errorf("%s renders\n%s\nwant pkg/oracle's\n%s", name, got.String(), want.String())
+		}
+	}
+	if !strings.Contains(want.String(), "[suppressed: known]") || sum.Suppressed == 0 || sum.OK {
+		t.Errorf("the comparison has no suppressed group or no failure: %+v", sum)
 	}
 }
 

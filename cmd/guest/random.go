@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -16,6 +15,7 @@ import (
 	"github.com/fsx-wasix/fsx-wasix/internal/wasix"
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // RandomFlags are random mode's own flags (fsx's).
@@ -55,9 +55,7 @@ func runRandom(cli *CLI) error {
 		shrinkAfter(cli, opts, res)
 	}
 	if cli.JSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := printJSON(randomResult(res)); err != nil {
 			return err
 		}
 	}
@@ -183,8 +181,8 @@ func randomOptions(cli *CLI) (exerciser.Options, error) {
 	// WebAssembly guest cannot see how the runtime was invoked, so it names
 	// the shape and leaves the volumes to the user (FSX_REPLAY_CMD overrides).
 	switch {
-	case os.Getenv("FSX_REPLAY_CMD") != "":
-		o.ReplayCmd = os.Getenv("FSX_REPLAY_CMD")
+	case os.Getenv(guestapi.EnvReplayCmd) != "":
+		o.ReplayCmd = os.Getenv(guestapi.EnvReplayCmd)
 	case runtime.GOOS == "wasip1":
 		o.ReplayCmd = "wasmer run [the same --volume flags] fsx-wasix.wasm --"
 	case os.Args[0] != "":
@@ -242,7 +240,7 @@ func parseMonitor(s string) ([2]uint64, error) {
 // useColor follows https://no-color.org: any NO_COLOR value turns color off;
 // otherwise color only a terminal.
 func useColor(f *os.File) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	if _, set := os.LookupEnv(guestapi.EnvNoColor); set {
 		return false
 	}
 	st, err := f.Stat()

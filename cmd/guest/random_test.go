@@ -14,6 +14,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 const seedConfig = "testdata/fsx-10mb.toml"
@@ -149,12 +150,19 @@ func TestRandomJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var res exerciser.Result
-	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+	var res guestapi.RandomResult
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&res); err != nil || dec.More() {
 		t.Fatalf("stdout is not the JSON result: %v\n%s", err, stdout)
 	}
-	if len(res.Workers) != 2 || res.TotalOps != 100 || res.Seed != 3 || !strings.Contains(stderr, "Using seed 3") {
+	if len(res.Workers) != 2 || res.TotalOps != 100 || res.Seed != 3 || res.FirstFailure() != nil || !strings.Contains(stderr, "Using seed 3") {
 		t.Fatalf("result %+v, stderr %s", res, stderr)
+	}
+	for i, w := range res.Workers {
+		if w.Worker != i+1 || w.Seed != 3+uint64(i) || w.OpsDone != 50 || w.Cancelled {
+			t.Errorf("worker %d: %+v", i+1, w)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/server"
 	"github.com/fsx-wasix/fsx-wasix/internal/wasix"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // ServerFlags are server mode's own flags. The port is the positional
@@ -75,7 +76,7 @@ func runServer(cli *CLI) error {
 	if cli.Quiet {
 		logw = io.Discard
 	}
-	aliases, err := server.ParseAliases(os.Getenv("FSX_VOLUME_MAP"))
+	aliases, err := server.ParseAliases(os.Getenv(guestapi.EnvVolumeMap))
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -125,8 +126,8 @@ func serverPort(args []string) (int, error) {
 		return 0, usagef("--server takes at most one argument, the port; got %q", args)
 	case len(args) == 1:
 		s, from = args[0], "argument"
-	case os.Getenv("PORT") != "":
-		s, from = os.Getenv("PORT"), "$PORT"
+	case os.Getenv(guestapi.EnvPort) != "":
+		s, from = os.Getenv(guestapi.EnvPort), "$"+guestapi.EnvPort
 	}
 	p, err := strconv.Atoi(s)
 	if err != nil || p < 0 || p > 65535 {

@@ -1,23 +1,22 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
 
 // This file is everything the pipeline assumes about the guest's oracle
-// mode: its command lines (the seed's shapes), where reports land, and how
-// its output is read. Nothing else in the package knows a guest flag.
+// mode beyond pkg/guestapi, the guest↔host contract that builds its
+// command lines and defines the JSON it prints: where the cells' files are,
+// and how a cell's run is put into a runner.Spec.
 
 // Guest paths of a cell, as in the seed's commands.
 const (
@@ -36,27 +35,22 @@ type OracleInfo struct {
 }
 
 // ReadOracleInfo asks the native guest (not this program's copy of
-// pkg/oracle: the guest may be built from other sources) for its catalog,
-// and counts the cases: entries^L sequences × 2^(L-1) worker assignments.
+// pkg/oracle: the guest may be built from other sources) for its catalog
+// and its case count for the chain.
 func ReadOracleInfo(ctx context.Context, native string, chain int) (OracleInfo, error) {
-	out, err := exec.CommandContext(ctx, native, "--oracle-catalog", "--json").Output()
+	out, err := exec.CommandContext(ctx, native, guestapi.CatalogArgs(true)...).Output()
 	if err != nil {
 		return OracleInfo{}, fmt.Errorf("%s --oracle-catalog: %v", native, err)
 	}
-	var cat struct {
-		Hash    string            `json:"catalog_hash"`
-		Entries []json.RawMessage `json:"entries"`
-	}
+	var cat guestapi.Catalog
 	if err := json.Unmarshal(out, &cat); err != nil || cat.Hash == "" || len(cat.Entries) == 0 {
 		return OracleInfo{}, fmt.Errorf("%s --oracle-catalog --json: unreadable catalog (%v)", native, err)
 	}
-	total := big.NewInt(int64(len(cat.Entries)))
-	total.Exp(total, big.NewInt(int64(chain)), nil)
-	total.Lsh(total, uint(chain-1))
-	if !total.IsInt64() {
-		return OracleInfo{}, fmt.Errorf("chain %d: %s cases do not fit a case index", chain, total)
+	total, ok := cat.Cases(chain)
+	if !ok || total < 1 {
+		return OracleInfo{}, fmt.Errorf("%s --oracle-catalog --json: no case count for chain %d (%d chain lengths listed; a guest older than this orchestrator lists none)", native, chain, len(cat.Chains))
 	}
-	return OracleInfo{Total: total.Int64(), CatalogHash: cat.Hash}, nil
+	return OracleInfo{Total: total, CatalogHash: cat.Hash}, nil
 }
 
 // NativeArgs is the native oracle's command line for slice s. The root and
@@ -64,9 +58,7 @@ func ReadOracleInfo(ctx context.Context, native string, chain int) (OracleInfo, 
 // slice's report header carries the same root and output: that is what lets
 // slices, and shards, merge byte-identically into the unsharded report.
 func NativeArgs(chain int, s Slice) []string {
-	return []string{"--oracle", "-N", strconv.Itoa(chain),
-		"--case-start", strconv.FormatInt(s.Start, 10), "--case-count", strconv.FormatInt(s.Count, 10),
-		"--oracle-output", reportName, "cases"}
+	return guestapi.Oracle{Chain: chain, CaseStart: s.Start, CaseCount: s.Count, Output: reportName, Root: "cases"}.Args()
 }
 
 // CellSpec is a runtime cell's run of slice s: the seed's
@@ -75,23 +67,23 @@ func NativeArgs(chain int, s Slice) []string {
 //	    --oracle-expected /work/… [--oracle-output /data/…/report.bin] /data/…
 //
 // with work standing in for $PWD (it holds only the slice's expected report)
-// and data for the mounted directory.
+// and data for the mounted directory, and --json: the pipeline reads the
+// guest's summary from its stdout (DecodeOracleOutput).
 func CellSpec(wasm string, chain int, s Slice, volume, work, data string, known bool) runner.Spec {
 	spec := runner.Spec{Wasm: wasm, Volumes: []runner.Volume{{Host: work, Guest: guestWork}}}
-	args := []string{"--oracle", "-N", strconv.Itoa(chain),
-		"--case-start", strconv.FormatInt(s.Start, 10), "--case-count", strconv.FormatInt(s.Count, 10),
-		"--oracle-expected", guestWork + "/" + expectedName}
+	o := guestapi.Oracle{Chain: chain, CaseStart: s.Start, CaseCount: s.Count, Expected: guestWork + "/" + expectedName, JSON: true}
 	if known {
-		args = append(args, "--oracle-known", guestWork+"/"+knownName)
+		o.Known = guestWork + "/" + knownName
 	}
 	if volume == VolumeData {
 		spec.Volumes = append(spec.Volumes, runner.Volume{Host: data, Guest: guestData})
-		root := guestData + "/" + guestRootName
-		args = append(args, "--oracle-output", root+"/"+reportName, "--oracle-keep-files", root)
+		o.Root = guestData + "/" + guestRootName
+		o.Output, o.KeepFiles = o.Root+"/"+reportName, true
 	} else {
-		args = append(args, "--oracle-output", guestWork+"/"+reportName, VolumeTmp+"/"+guestRootName)
+		o.Root = VolumeTmp + "/" + guestRootName
+		o.Output = guestWork + "/" + reportName
 	}
-	spec.Args = args
+	spec.Args = o.Args()
 	return spec
 }
 
@@ -105,18 +97,14 @@ func CellReportPath(volume, work, data string) string {
 
 // VerifyArgs is the host re-read's command line (seed: --oracle-verify-files
 // NATIVE_REPORT WASIX_REPORT, run natively after the runtime exited), with
-// the same known signatures as the runtime's comparison.
+// the same known signatures as the runtime's comparison, and --json.
 func VerifyArgs(native, report, known string) []string {
-	args := []string{"--oracle-verify-files"}
-	if known != "" {
-		args = append(args, "--oracle-known", known)
-	}
-	return append(args, native, report)
+	return guestapi.Verify{Native: native, Report: report, Known: known, JSON: true}.Args()
 }
 
-// OracleOutput is what a guest's output says about its slice.
+// OracleOutput is what a guest's --json summary says about its slice.
 type OracleOutput struct {
-	Parsed     bool // the guest printed its comparison summary
+	Parsed     bool // the guest printed its summary
 	Compared   int64
 	Divergent  int64 // including suppressed
 	Suppressed int64
@@ -124,40 +112,37 @@ type OracleOutput struct {
 	Signatures map[string]int64 // divergence groups: signature → cases
 }
 
-var (
-	// "compared 5832 cases: 12 divergent (3 suppressed as known)" (pkg/oracle Comparer.WriteReport)
-	reCompared = regexp.MustCompile(`(?m)^compared (\d+) cases: (\d+) divergent(?: \((\d+) suppressed)?`)
-	// "       12  write(32_bytes) on A: ok(32) -> EBADF  (e.g. case 77)"
-	reGroup = regexp.MustCompile(`(?m)^\s+(\d+)  (.+?)  \(e\.g\. case \d+\)`)
-	// "checked 11664 file snapshots"
-	reChecked = regexp.MustCompile(`(?m)checked (\d+) file snapshots`)
-)
-
-// ParseOracleOutput reads a comparing guest's (or the host re-read's)
-// summary, in the words of pkg/oracle's divergence report.
-func ParseOracleOutput(out []byte) OracleOutput {
+// DecodeOracleOutput reads a comparing guest's (or the host re-read's)
+// stdout: one guestapi.OracleSummary and nothing else. Anything else — a
+// crash, a runtime's own words on stdout, a summary cut short — is not
+// Parsed, and the caller treats a non-zero exit without a summary as a
+// broken run.
+func DecodeOracleOutput(stdout []byte) OracleOutput {
 	o := OracleOutput{Signatures: map[string]int64{}}
-	if m := reCompared.FindSubmatch(out); m != nil {
-		o.Parsed = true
-		o.Compared = atoi(m[1])
-		o.Divergent = atoi(m[2])
-		if len(m[3]) > 0 {
-			o.Suppressed = atoi(m[3])
-		}
+	var sum guestapi.OracleSummary
+	dec := json.NewDecoder(bytes.NewReader(stdout))
+	if err := dec.Decode(&sum); err != nil || dec.More() || sum.Mode == "" {
+		return o
 	}
-	for _, m := range reGroup.FindAllSubmatch(out, -1) {
-		o.Signatures[strings.TrimSpace(string(m[2]))] += atoi(m[1])
-	}
-	if m := reChecked.FindSubmatch(out); m != nil {
-		o.Parsed = true
-		o.Checked = atoi(m[1])
-	}
+	o.Parsed = true
+	o.Compared, o.Divergent, o.Suppressed, o.Checked = sum.Compared, sum.Divergent, sum.Suppressed, sum.HostFiles
+	o.Signatures = sum.Signatures()
 	return o
 }
 
-func atoi(b []byte) int64 {
-	n, _ := strconv.ParseInt(string(b), 10, 64)
-	return n
+// Broken says how a guest's run broke, given its exit code, or "" when it
+// reached a verdict: exit 0 with its summary, or exit 1 with a summary
+// showing an unsuppressed divergence. A run that printed no summary broke
+// whatever its exit code (its counts would be lost), and so did a non-zero
+// exit without such a divergence (a crash, bad input, a runtime failure).
+func (o OracleOutput) Broken(code int) string {
+	switch {
+	case !o.Parsed:
+		return fmt.Sprintf("exited with %d without its JSON summary on stdout", code)
+	case code != 0 && o.Divergent <= o.Suppressed:
+		return fmt.Sprintf("exited with %d", code)
+	}
+	return ""
 }
 
 // MergeReports joins slice reports in case order (see transcript.Merge).

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Volumes a cell can run on.
@@ -442,7 +443,7 @@ func (p *pass) nativeRunner() runner.Runner {
 // execResult is a finished guest process.
 type execResult struct {
 	code     int
-	stdout   []byte // stdout and stderr, interleaved
+	stdout   []byte // stdout alone: with --json, the guest's summary
 	lastLine string // the last non-empty line of stderr (or stdout), for one-line errors
 	log      string
 }
@@ -456,21 +457,22 @@ func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logP
 		return res, err
 	}
 	defer lf.Close()
-	// Output is kept in memory too: stdout and stderr together (the guest's
-	// summary may be on either), capped so a runaway guest cannot fill memory.
-	var all, stderr tailBuffer
-	all.max, stderr.max = 1<<20, 8<<10
+	// Output is kept in memory too, capped so a runaway guest cannot fill
+	// memory: stdout alone (the --json summary; write_stderr's dots and
+	// the runtimes' own messages are on stderr), and both together.
+	var all, stdout, stderr tailBuffer
+	all.max, stdout.max, stderr.max = 1<<20, 1<<20, 8<<10
 	var mu sync.Mutex
-	spec.Stdout = io.MultiWriter(lf, lockedWriter{&mu, &all})
+	spec.Stdout = io.MultiWriter(lf, lockedWriter{&mu, &all}, &stdout)
 	spec.Stderr = io.MultiWriter(lf, lockedWriter{&mu, &all}, &stderr)
 	if spec.Timeout == 0 {
 		spec.Timeout = p.cfg.SliceTimeout
 	}
 	res.code, err = r.Run(ctx, spec)
-	res.stdout = all.Bytes()
+	res.stdout = stdout.Bytes()
 	res.lastLine = lastLine(stderr.Bytes())
 	if res.lastLine == "" {
-		res.lastLine = lastLine(res.stdout)
+		res.lastLine = lastLine(all.Bytes())
 	}
 	if err != nil && ctx.Err() == nil && res.lastLine != "" {
 		err = fmt.Errorf("%v (last output: %s; log: %s)", err, res.lastLine, logPath)
@@ -500,7 +502,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		return
 	}
 	spec := CellSpec(p.guest.Wasm, p.cfg.Chain, s, c.volume, work, data, p.cfg.Known != "")
-	spec.Env = append(spec.Env, "FSX_RUNTIME="+c.choice.Name) // recorded in the report's header
+	spec.Env = append(spec.Env, guestapi.Env(guestapi.EnvRuntime, c.choice.Name)) // recorded in the report's header
 	if p.cfg.SliceTimeout == 0 {
 		// Generous: a hung runtime must end as an error, never hang the run.
 		spec.Timeout = 2*time.Minute + time.Duration(s.Count)*20*time.Millisecond
@@ -517,7 +519,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		return
 	}
 	report := CellReportPath(c.volume, work, data)
-	out := ParseOracleOutput(res.stdout)
+	out := DecodeOracleOutput(res.stdout)
 	if runErr != nil {
 		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: %v", c.name(), s.Start, s.End()-1, runErr), dir)
 		return
@@ -526,12 +528,11 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest exited with %d and wrote no report: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log), dir)
 		return
 	}
-	// A guest exits non-zero on an unsuppressed divergence; any other
-	// non-zero end (no summary, or a summary without such a divergence)
-	// means the run itself broke.
+	// A guest exits non-zero on an unsuppressed divergence; any other end
+	// means the run itself broke (OracleOutput.Broken).
 	diverged := res.code != 0
-	if res.code != 0 && (!out.Parsed || out.Divergent <= out.Suppressed) {
-		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest exited with %d: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log), dir)
+	if broken := out.Broken(res.code); broken != "" {
+		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest %s: %s (log: %s)", c.name(), s.Start, s.End()-1, broken, res.lastLine, res.log), dir)
 		return
 	}
 
@@ -557,9 +558,9 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: %v", c.name(), s.Start, s.End()-1, verr), dir)
 			return
 		}
-		vout := ParseOracleOutput(vres.stdout)
-		if vres.code != 0 && (!vout.Parsed || vout.Divergent <= vout.Suppressed) {
-			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: exited with %d: %s (log: %s)", c.name(), s.Start, s.End()-1, vres.code, vres.lastLine, vres.log), dir)
+		vout := DecodeOracleOutput(vres.stdout)
+		if broken := vout.Broken(vres.code); broken != "" {
+			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: %s: %s (log: %s)", c.name(), s.Start, s.End()-1, broken, vres.lastLine, vres.log), dir)
 			return
 		}
 		c.mu.Lock()

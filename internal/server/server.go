@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // RunFunc runs the exerciser; tests replace it to exercise the HTTP layer alone.
@@ -166,13 +167,13 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "GET, HEAD")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"ok":          true,
-		"version":     s.opt.Version,
-		"runs_active": s.active.Load(),
-		"max_runs":    s.opt.Limits.MaxRuns,
-		"roots":       s.opt.Roots,
-		"closing":     s.closing.Load(),
+	writeJSON(w, http.StatusOK, guestapi.Health{
+		OK:         true,
+		Version:    s.opt.Version,
+		RunsActive: s.active.Load(),
+		MaxRuns:    s.opt.Limits.MaxRuns,
+		Roots:      s.opt.Roots,
+		Closing:    s.closing.Load(),
 	})
 }
 
@@ -309,7 +310,7 @@ func (s *Server) execute(w http.ResponseWriter, reqCtx context.Context, req runR
 		resp.Error = "the run could not start: " + err.Error()
 	case resp.Report != "":
 		status = http.StatusInternalServerError
-		resp.Error = "verification failed: " + resp.firstSummary()
+		resp.Error = "verification failed: " + firstSummary(resp)
 	default:
 		resp.OK = true
 	}
@@ -369,21 +370,15 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 	writeError(w, http.StatusMethodNotAllowed, "method not allowed; use "+allow, "")
 }
 
-type errorBody struct {
-	OK    bool   `json:"ok"`
-	Error string `json:"error"`
-	Param string `json:"param,omitempty"`
-}
-
 func writeError(w http.ResponseWriter, status int, msg, param string) {
-	writeJSON(w, status, errorBody{Error: msg, Param: param})
+	writeJSON(w, status, guestapi.ErrorResponse{Error: msg, Param: param})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{Error: "encoding the answer: " + err.Error()})
+		b, _ = json.Marshal(guestapi.ErrorResponse{Error: "encoding the answer: " + err.Error()})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Config is the TOML config, with fsx-rs's keys.
@@ -126,6 +127,31 @@ type Failure struct {
 	ReplayOps string `json:"replay_ops,omitempty"`
 	// OpsFile is the saved .fsxops: the whole program up to the failure.
 	OpsFile string `json:"ops_file,omitempty"`
+}
+
+// API is the result in the guest↔host contract's types (pkg/guestapi), field
+// for field: what --json prints and the host reads.
+func (r Result) API() guestapi.RandomResult {
+	out := guestapi.RandomResult{Seed: r.Seed, Elapsed: r.Elapsed, TotalOps: r.TotalOps, OpsPerSec: r.OpsPerSec}
+	if r.Workers != nil { // nil stays null, as this type's own encoding has it
+		out.Workers = make([]guestapi.RandomWorker, len(r.Workers))
+	}
+	for i, w := range r.Workers {
+		out.Workers[i] = guestapi.RandomWorker{
+			Worker: w.Worker, Seed: w.Seed, Path: w.Path, OpsDone: w.OpsDone, Elapsed: w.Elapsed,
+			Failure: w.Failure.API(), Cancelled: w.Cancelled,
+		}
+	}
+	return out
+}
+
+// API is the failure in the contract's type; nil stays nil.
+func (f *Failure) API() *guestapi.Failure {
+	if f == nil {
+		return nil
+	}
+	return &guestapi.Failure{Code: f.Code, Op: f.Op, Summary: f.Summary, Report: f.Report, Replay: f.Replay,
+		ReplayOps: f.ReplayOps, OpsFile: f.OpsFile}
 }
 
 // Run runs the workers and waits for them. Cancelling ctx stops every worker

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
 
@@ -36,7 +37,7 @@ func RuntimeName() string {
 	if runtime.GOOS != "wasip1" {
 		return "native"
 	}
-	if r := os.Getenv("FSX_RUNTIME"); r != "" {
+	if r := os.Getenv(guestapi.EnvRuntime); r != "" {
 		return r
 	}
 	return "unknown"
