@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -456,8 +455,9 @@ func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logP
 		return res, err
 	}
 	defer lf.Close()
-	// Output is kept in memory too: stdout and stderr together (the guest's
-	// summary may be on either), capped so a runaway guest cannot fill memory.
+	// Output is kept in memory too: the last MiB of stdout and stderr
+	// together (the guest's summary, at the end, may be on either) and the
+	// last 8 KiB of stderr for the one-line error.
 	var all, stderr tailBuffer
 	all.max, stderr.max = 1<<20, 8<<10
 	var mu sync.Mutex
@@ -657,22 +657,43 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// tailBuffer keeps the first max bytes written (guest summaries are short;
-// a runaway guest must not fill memory).
+// tailBuffer keeps the last max bytes written: a guest's summary and its
+// one-line error come at the end of its output, and a runaway guest must
+// not fill memory. It is a ring: memory is max bytes however much is written.
 type tailBuffer struct {
-	bytes.Buffer
-	max int
+	max  int
+	ring []byte // allocated on the first write, len max once full
+	next int    // where the next byte goes once the ring is full
 }
 
 func (b *tailBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.Len(); room > 0 {
-		if len(p) > room {
-			b.Buffer.Write(p[:room])
-		} else {
-			b.Buffer.Write(p)
-		}
+	n := len(p)
+	if b.max <= 0 {
+		return n, nil
 	}
-	return len(p), nil
+	if len(p) >= b.max { // p alone fills the ring
+		b.ring = append(b.ring[:0], p[len(p)-b.max:]...)
+		b.next = 0
+		return n, nil
+	}
+	if room := b.max - len(b.ring); room > 0 { // still filling
+		k := min(room, len(p))
+		b.ring = append(b.ring, p[:k]...)
+		p = p[k:]
+	}
+	for len(p) > 0 { // full: overwrite the oldest bytes
+		k := copy(b.ring[b.next:], p)
+		p = p[k:]
+		b.next = (b.next + k) % b.max
+	}
+	return n, nil
+}
+
+// Bytes is what was kept, oldest first.
+func (b *tailBuffer) Bytes() []byte {
+	out := make([]byte, 0, len(b.ring))
+	out = append(out, b.ring[b.next:]...)
+	return append(out, b.ring[:b.next]...)
 }
 
 func lastLine(b []byte) string {
