@@ -207,6 +207,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	p := &pass{cfg: cfg, guest: guest, info: info, runDir: runDir, cells: cells, rep: rep,
 		cache:  &Cache{Dir: cfg.CacheDir, Validate: ValidateReport},
 		tokens: make(chan struct{}, cfg.Jobs), nativeReports: make([]string, len(slices))}
+	if cfg.Known != "" {
+		// The cells link to this copy, never to the user's file (see linkOrCopy).
+		p.known = filepath.Join(runDir, "slices", knownName)
+		if err := os.MkdirAll(filepath.Dir(p.known), 0o755); err != nil {
+			return nil, fmt.Errorf("output directory %s is not writable: %v", runDir, unwrapPathError(err))
+		}
+		if err := CopyFileAtomic(p.known, cfg.Known); err != nil {
+			return nil, fmt.Errorf("--known %s: %v", cfg.Known, err)
+		}
+	}
 	st = rep.Start("oracle", count*int64(1+len(cells)))
 	p.bar = st
 	runErr := p.run(ctx, slices)
@@ -299,6 +309,7 @@ type pass struct {
 	cache  *Cache
 	bar    *Stage
 
+	known         string        // the run's private copy of cfg.Known ("" for none)
 	tokens        chan struct{} // one per process allowed to run at once
 	nativeReports []string
 	hits          atomic.Int64
@@ -367,12 +378,27 @@ func (p *pass) slice(ctx context.Context, s Slice) {
 	}
 	p.nativeReports[s.Index] = native
 	p.bar.Add(s.Count)
+	// The cells link their expected report to one copy private to this
+	// slice, never to the cache entry itself (see linkOrCopy).
+	expected := filepath.Join(p.runDir, "slices", s.String()+"-"+expectedName)
+	err = os.MkdirAll(filepath.Dir(expected), 0o755)
+	if err == nil {
+		err = CopyFileAtomic(expected, native)
+	}
+	if err != nil {
+		for _, c := range p.cells {
+			c.recordError(s, fmt.Sprintf("preparing slice %s for %s: %v", s, c.name(), err), filepath.Dir(expected))
+			p.bar.Add(s.Count)
+		}
+		return
+	}
+	defer os.Remove(expected) // the cells' links keep their own names
 	var wg sync.WaitGroup
 	for _, c := range p.cells {
 		wg.Add(1)
 		go func(c *cell) {
 			defer wg.Done()
-			p.cellSlice(ctx, c, s, native)
+			p.cellSlice(ctx, c, s, native, expected)
 			p.bar.Add(s.Count)
 		}(c)
 	}
@@ -479,8 +505,9 @@ func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logP
 }
 
 // cellSlice runs slice s on one cell: the runtime, then (for /data) the host
-// re-read, then clean-up.
-func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
+// re-read, then clean-up. native is the slice's native report (the cache
+// entry, for the host re-read), expected the slice's private copy of it.
+func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native, expected string) {
 	dir := filepath.Join(p.sliceDir(s), c.dirName())
 	work, data := filepath.Join(dir, "work"), filepath.Join(dir, "data")
 	var err error
@@ -490,10 +517,10 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		}
 	}
 	if err == nil {
-		err = linkOrCopy(native, filepath.Join(work, "expected.bin"))
+		err = linkOrCopy(expected, filepath.Join(work, expectedName))
 	}
-	if err == nil && p.cfg.Known != "" {
-		err = linkOrCopy(p.cfg.Known, filepath.Join(work, "known.txt"))
+	if err == nil && p.known != "" {
+		err = linkOrCopy(p.known, filepath.Join(work, knownName))
 	}
 	if err != nil {
 		c.recordError(s, fmt.Sprintf("preparing %s: %v", dir, err), dir)
@@ -642,9 +669,22 @@ func (p *pass) removeSliceReports() {
 	}
 }
 
-// linkOrCopy puts a copy of src at dst. A copy, not a hard link: the file
-// given to a runtime must never share bytes with a cache entry.
-func linkOrCopy(src, dst string) error { return CopyFileAtomic(dst, src) }
+// link is os.Link; a test replaces it to make linking fail.
+var link = os.Link
+
+// linkOrCopy puts src's bytes at dst: a hard link when it can (nothing
+// copied or synced), else an atomic copy — when dst exists already (a link
+// never replaces a file), across filesystems, or where the filesystem has
+// no hard links. Callers never pass a cache entry or a user's file as src:
+// a runtime writing through its /work (the SDK runner copies changed files
+// back in place) must not change them; they link from a copy private to the
+// run (see pass.slice and pass.known).
+func linkOrCopy(src, dst string) error {
+	if err := link(src, dst); err == nil {
+		return nil
+	}
+	return CopyFileAtomic(dst, src)
+}
 
 type lockedWriter struct {
 	mu *sync.Mutex

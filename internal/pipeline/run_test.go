@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
@@ -68,5 +70,66 @@ func TestExecLastLineAfterLongOutput(t *testing.T) {
 	}
 	if !bytes.HasSuffix(res.stdout, []byte("summary: last\n")) {
 		t.Errorf("kept output does not end with the guest's last line: ...%q", res.stdout[max(0, len(res.stdout)-40):])
+	}
+}
+
+func sameFile(t *testing.T, a, b string) bool {
+	t.Helper()
+	sa, err := os.Stat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return os.SameFile(sa, sb)
+}
+
+func TestLinkOrCopyLinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.bin"), filepath.Join(dir, "work", "expected.bin")
+	os.WriteFile(src, []byte("report"), 0o644)
+	os.Mkdir(filepath.Dir(dst), 0o755)
+	if err := linkOrCopy(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if !sameFile(t, src, dst) {
+		t.Fatal("same filesystem, fresh destination: want a hard link, got a copy")
+	}
+}
+
+func TestLinkOrCopyFallsBackToCopy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.bin")
+	os.WriteFile(src, []byte("report"), 0o644)
+
+	// A destination that exists already cannot be linked: it is replaced
+	// by a copy.
+	dst := filepath.Join(dir, "existing.bin")
+	os.WriteFile(dst, []byte("stale"), 0o644)
+	if err := linkOrCopy(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "report" || sameFile(t, src, dst) {
+		t.Fatalf("existing destination: %q, linked %v; want a copy of the report", b, sameFile(t, src, dst))
+	}
+}
+
+// TestLinkOrCopyWhenLinkFails uses the link variable, so it is not parallel.
+func TestLinkOrCopyWhenLinkFails(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.bin"), filepath.Join(dir, "dst.bin")
+	os.WriteFile(src, []byte("report"), 0o644)
+	old := link
+	defer func() { link = old }()
+	link = func(string, string) error { return &os.LinkError{Op: "link", Err: syscall.EXDEV} }
+	if err := linkOrCopy(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "report" || sameFile(t, src, dst) {
+		t.Fatalf("link failed: %q; want a copy of the report", b)
 	}
 }
