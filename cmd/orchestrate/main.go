@@ -183,7 +183,11 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		}
 	}
 	src = abs(e.dir, src)
-	choices, err := pipeline.NewProbe(c.Wasmer, filepath.Join(src, "runners", "wasmer-sdk")).Choose(names)
+	probe, err := pipeline.NewProbe(c.Wasmer, filepath.Join(src, "runners", "wasmer-sdk"))
+	if err != nil {
+		return fail(err)
+	}
+	choices, err := probe.Choose(names)
 	if err != nil {
 		return fail(err)
 	}

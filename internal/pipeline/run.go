@@ -63,6 +63,9 @@ const DefaultSliceSize = 4096
 // run's trees would fill the disk to show the same bug many times.
 const keptFailures = 2
 
+// newRunner is runner.New; a test replaces it to make construction fail.
+var newRunner = runner.New
+
 // ErrInterrupted is returned (wrapped) when the context was cancelled.
 var ErrInterrupted = errors.New("interrupted")
 
@@ -103,12 +106,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = runtime.NumCPU()
 	}
-	newRunner := cfg.Runner
-	if newRunner == nil {
+	cellRunner := cfg.Runner
+	if cellRunner == nil {
 		sdkDir := filepath.Join(cfg.Src, "runners", "wasmer-sdk")
-		newRunner = func(name string) (runner.Runner, error) {
-			return runner.New(name, runner.Options{WasmerPath: cfg.WasmerPath, SDKDir: sdkDir})
+		cellRunner = func(name string) (runner.Runner, error) {
+			return newRunner(name, runner.Options{WasmerPath: cfg.WasmerPath, SDKDir: sdkDir})
 		}
+	}
+	nativeRunner, err := newRunner("native", runner.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("native runner: %v", err)
 	}
 	sum := &Summary{Chain: cfg.Chain}
 	if !cfg.Shard.IsWhole() {
@@ -177,7 +184,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 
 	var cells []*cell
 	for _, ch := range cfg.Runtimes {
-		r, err := newRunner(ch.Name)
+		r, err := cellRunner(ch.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +211,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		"plan", cfg.Chain, count, shardNote, len(slices), cfg.SliceSize, len(cells), cfg.Jobs, runDir)
 
 	// 3–6. The slices flow through native → cells → re-read → clean-up.
-	p := &pass{cfg: cfg, guest: guest, info: info, runDir: runDir, cells: cells, rep: rep,
+	p := &pass{cfg: cfg, guest: guest, info: info, runDir: runDir, cells: cells, rep: rep, nativeR: nativeRunner,
 		cache:  &Cache{Dir: cfg.CacheDir, Validate: ValidateReport},
 		tokens: make(chan struct{}, cfg.Jobs), nativeReports: make([]string, len(slices))}
 	if cfg.Known != "" {
@@ -300,14 +307,15 @@ func (r *Reporter) lineAt(name string, d time.Duration, format string, a ...any)
 
 // pass is the state of one pipeline pass over the slices.
 type pass struct {
-	cfg    Config
-	guest  Guest
-	info   OracleInfo
-	runDir string
-	cells  []*cell
-	rep    *Reporter
-	cache  *Cache
-	bar    *Stage
+	cfg     Config
+	guest   Guest
+	info    OracleInfo
+	runDir  string
+	cells   []*cell
+	rep     *Reporter
+	cache   *Cache
+	bar     *Stage
+	nativeR runner.Runner // the native guest: native oracle and host re-read
 
 	known         string        // the run's private copy of cfg.Known ("" for none)
 	tokens        chan struct{} // one per process allowed to run at once
@@ -429,7 +437,7 @@ func (p *pass) native(ctx context.Context, s Slice) (string, error) {
 		return "", err
 	}
 	t0 := time.Now()
-	res, err := p.exec(ctx, p.nativeRunner(), runner.Spec{
+	res, err := p.exec(ctx, p.nativeR, runner.Spec{
 		Wasm: p.guest.Native,
 		Args: NativeArgs(p.cfg.Chain, s),
 		Dir:  dir,
@@ -457,11 +465,6 @@ func (p *pass) native(ctx context.Context, s Slice) (string, error) {
 	}
 	_ = os.Remove(out)
 	return cached, nil
-}
-
-func (p *pass) nativeRunner() runner.Runner {
-	r, _ := runner.New("native", runner.Options{})
-	return r
 }
 
 // execResult is a finished guest process.
@@ -571,7 +574,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native, expected
 			return
 		}
 		t0 := time.Now()
-		vres, verr := p.exec(ctx, p.nativeRunner(), runner.Spec{
+		vres, verr := p.exec(ctx, p.nativeR, runner.Spec{
 			Wasm: p.guest.Native,
 			Args: VerifyArgs(native, report, p.cfg.Known),
 		}, filepath.Join(dir, "verify.log"))
