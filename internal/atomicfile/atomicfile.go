@@ -25,7 +25,9 @@ import (
 // makes 0600 files, and outputs are ordinary files others may read. A fixed
 // 0644 rather than 0666 &^ umask: Go has no portable way to read the umask
 // (syscall.Umask exists only on Unix and sets it while reading it, which
-// races with other goroutines), and wasip1 has no umask at all.
+// races with other goroutines), and wasip1 has no umask at all. (Under
+// wasip1 Go's chmod is a no-op that only stats the file: WASI has no
+// permissions, and the runtime decides the host file's mode.)
 const Mode fs.FileMode = 0o644
 
 // File is a file being written in place of Path. Write to it, then Commit to
