@@ -29,6 +29,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/fsx-wasix/fsx-wasix/internal/pipeline"
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
 
 // Exit codes.
@@ -161,8 +162,8 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		fmt.Fprintln(e.stderr, "orchestrate:", err)
 		return exitUsage
 	}
-	if c.Chain < 1 || c.Chain > 6 {
-		return fail(fmt.Errorf("--chain %d: want 1..6 (chain 4 is already tens of millions of cases; see docs/scale-out.md)", c.Chain))
+	if err := checkChain(c.Chain); err != nil {
+		return fail(err)
 	}
 	shard, err := pipeline.ParseShard(c.Shard)
 	if err != nil {
@@ -183,7 +184,11 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		}
 	}
 	src = abs(e.dir, src)
-	choices, err := pipeline.NewProbe(c.Wasmer, filepath.Join(src, "runners", "wasmer-sdk")).Choose(names)
+	probe, err := pipeline.NewProbe(c.Wasmer, filepath.Join(src, "runners", "wasmer-sdk"))
+	if err != nil {
+		return fail(err)
+	}
+	choices, err := probe.Choose(names)
 	if err != nil {
 		return fail(err)
 	}
@@ -243,6 +248,16 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 	}
 	fmt.Fprintf(e.stderr, "orchestrate: every supported cell matched; reports in %s\n", sum.RunDir)
 	return exitOK
+}
+
+// checkChain accepts the chain lengths the guest's oracle accepts: the
+// limit is pkg/oracle's MaxChain, in one place, so the orchestrator never
+// refuses a run the guest could do or starts one the guest will refuse.
+func checkChain(n int) error {
+	if n < 1 || n > oracle.MaxChain {
+		return fmt.Errorf("--chain %d: want 1..%d (chain 4 is already tens of millions of cases; see docs/scale-out.md)", n, oracle.MaxChain)
+	}
+	return nil
 }
 
 func (m *MergeCmd) run(e env) int {

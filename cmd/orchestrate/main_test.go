@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
 
 func TestNormalizeArgs(t *testing.T) {
@@ -63,6 +65,27 @@ func TestBadInputIsOneLine(t *testing.T) {
 		// kong adds usage after a parse error; our own errors are one line.
 		if !strings.HasPrefix(c.want, "unknown flag") && len(lines) != 1 {
 			t.Errorf("%v: %d lines of stderr, want 1: %q", c.args, len(lines), stderr)
+		}
+	}
+}
+
+// TestChainLimitIsTheOracles: the orchestrator takes its chain range from
+// pkg/oracle (1..8), not a private 1..6. Only validation runs here: a
+// chain-7 run would take days.
+func TestChainLimitIsTheOracles(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runCLI(t, t.TempDir(), nil, "-chain", "9", "--src", ".")
+	if code != exitUsage || !strings.Contains(stderr, "--chain 9: want 1..8") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("-chain 9: exit %d, stderr %q; want exit 2 and one line with the range 1..8", code, stderr)
+	}
+	for _, n := range []int{1, 7, oracle.MaxChain} {
+		if err := checkChain(n); err != nil {
+			t.Errorf("-chain %d refused: %v", n, err)
+		}
+	}
+	for _, n := range []int{0, -1, oracle.MaxChain + 1} {
+		if err := checkChain(n); err == nil {
+			t.Errorf("-chain %d accepted", n)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package pipeline is the orchestrator's machinery: the stages that take the
-// guest from source to a verdict (clean, build, native oracle, runtime ×
-// volume cells, host re-read, clean-up, summary) over slices of case indexes.
+// guest from source to a verdict (clean, build, catalog, native oracle,
+// runtime × volume cells, host re-read, clean-up, merge, summary) over
+// slices of case indexes.
 //
 // It exists apart from cmd/orchestrate so that each stage can be tested on
 // its own, and so that the command stays a thin layer of flags and messages.

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,6 +64,9 @@ const DefaultSliceSize = 4096
 // run's trees would fill the disk to show the same bug many times.
 const keptFailures = 2
 
+// newRunner is runner.New; a test replaces it to make construction fail.
+var newRunner = runner.New
+
 // ErrInterrupted is returned (wrapped) when the context was cancelled.
 var ErrInterrupted = errors.New("interrupted")
 
@@ -94,10 +96,47 @@ func (c *cell) dirName() string { return c.choice.Name + "-" + strings.TrimPrefi
 // the run reached a verdict (whatever it is); it is set for set-up failures
 // and wraps ErrInterrupted when ctx was cancelled, in which case the summary
 // still says what finished and where partial outputs are.
+//
+// The stages, in order, are the methods below, numbered as in
+// docs/orchestrator.md: newPass and lock (set-up), clean (1), build (2),
+// catalog (3), setUpCells, flow (4: native → cells → host re-read →
+// clean-up, per slice), merge (5) and summary (6).
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
-	rep := cfg.Report
-	if rep == nil {
-		rep = NewReporter(io.Discard)
+	p, err := newPass(cfg)
+	if err != nil {
+		return nil, err
+	}
+	release, err := p.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if err := p.clean(); err != nil {
+		return nil, err
+	}
+	if err := p.build(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.catalog(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.setUpCells(); err != nil {
+		return nil, err
+	}
+	runErr := p.flow(ctx)
+	interrupted := ctx.Err() != nil
+	if !interrupted {
+		if err := p.merge(); err != nil {
+			return nil, err
+		}
+	}
+	return p.summary(interrupted, runErr)
+}
+
+// newPass fills in the defaults and makes the runners.
+func newPass(cfg Config) (*pass, error) {
+	if cfg.Report == nil {
+		cfg.Report = NewReporter(io.Discard)
 	}
 	if cfg.SliceSize <= 0 {
 		cfg.SliceSize = DefaultSliceSize
@@ -105,87 +144,109 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = runtime.NumCPU()
 	}
-	newRunner := cfg.Runner
-	if newRunner == nil {
+	p := &pass{cfg: cfg, rep: cfg.Report, cellRunner: cfg.Runner, sum: &Summary{Chain: cfg.Chain}}
+	if p.cellRunner == nil {
 		sdkDir := filepath.Join(cfg.Src, "runners", "wasmer-sdk")
-		newRunner = func(name string) (runner.Runner, error) {
-			return runner.New(name, runner.Options{WasmerPath: cfg.WasmerPath, SDKDir: sdkDir})
+		p.cellRunner = func(name string) (runner.Runner, error) {
+			return newRunner(name, runner.Options{WasmerPath: cfg.WasmerPath, SDKDir: sdkDir})
 		}
 	}
-	sum := &Summary{Chain: cfg.Chain}
+	var err error
+	if p.nativeR, err = newRunner("native", runner.Options{}); err != nil {
+		return nil, fmt.Errorf("native runner: %v", err)
+	}
 	if !cfg.Shard.IsWhole() {
-		sum.Shard = cfg.Shard.String()
+		p.sum.Shard = cfg.Shard.String()
 	}
+	return p, nil
+}
 
-	// Refuse early, with one line, when outputs cannot be written.
-	if err := CheckWritable(cfg.CacheDir, "cache directory"); err != nil {
+// lock refuses early, with one line, when outputs cannot be written, and
+// keeps a second orchestrator out of the runs directory.
+func (p *pass) lock() (release func(), err error) {
+	if err := CheckWritable(p.cfg.CacheDir, "cache directory"); err != nil {
 		return nil, err
 	}
-	release, err := LockRuns(cfg.RunsDir)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
+	return LockRuns(p.cfg.RunsDir)
+}
 
-	// 1. Clean what earlier runs left.
-	st := rep.Start("clean", 1)
-	cr, err := CleanStale(cfg.RunsDir, TmpOraclePattern, time.Now())
+// clean (stage 1) removes what earlier runs left.
+func (p *pass) clean() error {
+	st := p.rep.Start("clean", 1)
+	cr, err := CleanStale(p.cfg.RunsDir, TmpOraclePattern, time.Now())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	note := ""
 	if cr.SkippedRecent > 0 {
 		note = fmt.Sprintf(", left %d recent ones (maybe another run's)", cr.SkippedRecent)
 	}
-	sum.addStage("clean", st.Done("removed %d old run(s) from %s and %d stale %s%s", cr.Runs, cfg.RunsDir, cr.Tmp, TmpOraclePattern, note))
+	p.sum.addStage("clean", st.Done("removed %d old run(s) from %s and %d stale %s%s", cr.Runs, p.cfg.RunsDir, cr.Tmp, TmpOraclePattern, note))
+	return nil
+}
 
-	// 2. Build the guest, natively and for wasip1.
-	st = rep.Start("build", 1)
-	tc, err := ReadToolchain(ctx, cfg.Src)
+// build (stage 2) builds the guest, natively and for wasip1, or reuses it.
+func (p *pass) build(ctx context.Context) error {
+	st := p.rep.Start("build", 1)
+	tc, err := ReadToolchain(ctx, p.cfg.Src)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	guest, err := BuildGuest(ctx, cfg.Src, cfg.BuildDir, tc)
+	guest, err := BuildGuest(ctx, p.cfg.Src, p.cfg.BuildDir, tc)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w during the build", ErrInterrupted)
+			return fmt.Errorf("%w during the build", ErrInterrupted)
 		}
-		return nil, err
+		return err
 	}
+	p.guest = guest
 	how := "built"
 	if guest.Reused {
 		how = "reused (sources unchanged)"
 	}
-	sum.addStage("build", st.Done("%s %s and %s, sources %s, %s", how, guest.Native, guest.Wasm, guest.SourceHash[:12], tc))
+	p.sum.addStage("build", st.Done("%s %s and %s, sources %s, %s", how, guest.Native, guest.Wasm, guest.SourceHash[:12], tc))
+	return nil
+}
 
-	// The catalog: how many cases, and the hash every report carries.
-	info, err := ReadOracleInfo(ctx, guest.Native, cfg.Chain)
+// catalog (stage 3) asks the guest how many cases there are and the hash
+// every report carries, cuts this run's (or shard's) cases into slices and
+// creates the run's directory.
+func (p *pass) catalog(ctx context.Context) error {
+	cfg := p.cfg
+	info, err := ReadOracleInfo(ctx, p.guest.Native, cfg.Chain)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	start, count := cfg.Shard.Range(info.Total)
-	sum.CaseStart, sum.CaseCount = start, count
-	slices := Slices(start, count, cfg.SliceSize)
+	p.info = info
+	p.start, p.count = cfg.Shard.Range(info.Total)
+	p.sum.CaseStart, p.sum.CaseCount = p.start, p.count
+	p.slices = Slices(p.start, p.count, cfg.SliceSize)
 
 	runName := time.Now().Format("20060102-150405") + fmt.Sprintf("-L%d", cfg.Chain)
 	if !cfg.Shard.IsWhole() {
 		runName += fmt.Sprintf("-shard%dof%d", cfg.Shard.K, cfg.Shard.N)
 	}
-	runDir := filepath.Join(cfg.RunsDir, runName)
-	sum.RunDir = runDir
-	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return nil, fmt.Errorf("output directory %s is not writable: %v", cfg.RunsDir, unwrapPathError(err))
+	p.runDir = filepath.Join(cfg.RunsDir, runName)
+	p.sum.RunDir = p.runDir
+	if err := os.MkdirAll(p.runDir, 0o755); err != nil {
+		return fmt.Errorf("output directory %s is not writable: %v", cfg.RunsDir, unwrapPathError(err))
 	}
+	return nil
+}
 
-	var cells []*cell
+// setUpCells makes one cell per runtime × volume, prints the plan, and
+// readies what the slices share: the cache, the process slots and the
+// run's copy of the known signatures.
+func (p *pass) setUpCells() error {
+	cfg := p.cfg
 	for _, ch := range cfg.Runtimes {
-		r, err := newRunner(ch.Name)
+		r, err := p.cellRunner(ch.Name)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		rep.Printf("%-14s %s: %s\n", "runtime", ch.Name, ch.Why)
+		p.rep.Printf("%-14s %s: %s\n", "runtime", ch.Name, ch.Why)
 		for _, v := range cfg.Volumes {
-			c := &cell{choice: ch, r: r, volume: v, sigs: map[string]bool{}, reports: make([]string, len(slices))}
+			c := &cell{choice: ch, r: r, volume: v, sigs: map[string]bool{}, reports: make([]string, len(p.slices))}
 			switch {
 			case v == VolumeTmp:
 				c.backing = BackingRuntimeTmp
@@ -195,65 +256,88 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				c.backing = BackingCopy
 			}
 			c.row = Row{Runtime: ch.Name, Volume: v, Backing: c.backing, Verdict: VerdictMatch}
-			cells = append(cells, c)
+			p.cells = append(p.cells, c)
 		}
 	}
 	shardNote := ""
 	if !cfg.Shard.IsWhole() {
-		shardNote = fmt.Sprintf(" (shard %s of %d)", cfg.Shard, info.Total)
+		shardNote = fmt.Sprintf(" (shard %s of %d)", cfg.Shard, p.info.Total)
 	}
-	rep.Printf("%-14s chain %d: %d cases%s in %d slice(s) of ≤%d, %d cell(s), up to %d processes at once; outputs in %s\n",
-		"plan", cfg.Chain, count, shardNote, len(slices), cfg.SliceSize, len(cells), cfg.Jobs, runDir)
+	p.rep.Printf("%-14s chain %d: %d cases%s in %d slice(s) of ≤%d, %d cell(s), up to %d processes at once; outputs in %s\n",
+		"plan", cfg.Chain, p.count, shardNote, len(p.slices), cfg.SliceSize, len(p.cells), cfg.Jobs, p.runDir)
 
-	// 3–6. The slices flow through native → cells → re-read → clean-up.
-	p := &pass{cfg: cfg, guest: guest, info: info, runDir: runDir, cells: cells, rep: rep,
-		cache:  &Cache{Dir: cfg.CacheDir, Validate: ValidateReport},
-		tokens: make(chan struct{}, cfg.Jobs), nativeReports: make([]string, len(slices))}
-	st = rep.Start("oracle", count*int64(1+len(cells)))
+	p.cache = &Cache{Dir: cfg.CacheDir, Validate: ValidateReport}
+	p.tokens = make(chan struct{}, cfg.Jobs)
+	p.nativeReports = make([]string, len(p.slices))
+	if cfg.Known != "" {
+		// The cells link to this copy, never to the user's file (see linkOrCopy).
+		p.known = filepath.Join(p.runDir, "slices", knownName)
+		if err := os.MkdirAll(filepath.Dir(p.known), 0o755); err != nil {
+			return fmt.Errorf("output directory %s is not writable: %v", p.runDir, unwrapPathError(err))
+		}
+		if err := CopyFileAtomic(p.known, cfg.Known); err != nil {
+			return fmt.Errorf("--known %s: %v", cfg.Known, err)
+		}
+	}
+	return nil
+}
+
+// flow (stage 4) sends the slices through native → cells → host
+// re-read → clean-up, then prints each stage's process time.
+func (p *pass) flow(ctx context.Context) error {
+	st := p.rep.Start("oracle", p.count*int64(1+len(p.cells)))
 	p.bar = st
-	runErr := p.run(ctx, slices)
+	runErr := p.run(ctx, p.slices)
 
+	cfg, sum, rep := p.cfg, p.sum, p.rep
 	hits := p.hits.Load()
-	nativeHow := fmt.Sprintf("%d of %d slice(s) from cache %s", hits, len(slices), cfg.CacheDir)
+	nativeHow := fmt.Sprintf("%d of %d slice(s) from cache %s", hits, len(p.slices), cfg.CacheDir)
 	if !cfg.UseCache {
 		nativeHow = "regenerated (--no-cache / USE_NATIVE_CACHE=0), cache " + cfg.CacheDir + " refreshed"
 	}
-	sum.NativeHit = cfg.UseCache && int(hits) == len(slices) && len(slices) > 0
-	sum.addStage("native", rep.lineAt("native", p.nativeBusy(), "%d cases, %s", count, nativeHow))
-	for _, c := range cells {
+	sum.NativeHit = cfg.UseCache && int(hits) == len(p.slices) && len(p.slices) > 0
+	sum.addStage("native", rep.lineAt("native", p.nativeBusy(), "%d cases, %s", p.count, nativeHow))
+	for _, c := range p.cells {
 		c.row.Time = c.busy
 		sum.addStage("cell "+c.name(), rep.lineAt("cell", c.busy, "%s %s (%s): %d cases, %d divergent, %s", c.choice.Name, c.volume, c.backing, c.row.Cases, c.row.Divergent, c.row.Verdict))
 		if c.volume == VolumeData && c.verify > 0 {
 			sum.addStage("re-read "+c.name(), rep.lineAt("host re-read", c.verify, "%s %s: checked %d file snapshots from the host", c.choice.Name, c.volume, c.row.Checked))
 		}
 	}
-	sum.addStage("pipeline wall", st.Done("%d slice(s) through %d cell(s)", len(slices), len(cells)))
+	sum.addStage("pipeline wall", st.Done("%d slice(s) through %d cell(s)", len(p.slices), len(p.cells)))
+	return runErr
+}
 
-	interrupted := ctx.Err() != nil
-	// Merge slices in case order: one report per cell, like the unsharded run.
-	if !interrupted {
-		st = rep.Start("merge", int64(1+len(cells)))
-		native := filepath.Join(runDir, "native-report.bin")
-		if err := MergeReports(native, p.nativeReports); err != nil {
-			return nil, fmt.Errorf("merging native reports: %v", err)
-		}
-		sum.Native = native
-		for _, c := range cells {
-			if c.row.Verdict == VerdictNotSupported || c.row.Verdict == VerdictError {
-				continue
-			}
-			dst := filepath.Join(runDir, c.dirName()+"-report.bin")
-			if err := MergeReports(dst, c.reports); err != nil {
-				c.row.Verdict, c.row.Note = VerdictError, "merging slice reports: "+err.Error()
-				continue
-			}
-			c.row.Report = dst
-		}
-		sum.addStage("merge", st.Done("one report per cell in %s", runDir))
-		p.removeSliceReports()
+// merge (stage 5) joins the slices' reports in case order: one report per
+// cell, and the native one, like the unsharded run's.
+func (p *pass) merge() error {
+	st := p.rep.Start("merge", int64(1+len(p.cells)))
+	native := filepath.Join(p.runDir, "native-report.bin")
+	if err := MergeReports(native, p.nativeReports); err != nil {
+		return fmt.Errorf("merging native reports: %v", err)
 	}
+	p.sum.Native = native
+	for _, c := range p.cells {
+		if c.row.Verdict == VerdictNotSupported || c.row.Verdict == VerdictError {
+			continue
+		}
+		dst := filepath.Join(p.runDir, c.dirName()+"-report.bin")
+		if err := MergeReports(dst, c.reports); err != nil {
+			c.row.Verdict, c.row.Note = VerdictError, "merging slice reports: "+err.Error()
+			continue
+		}
+		c.row.Report = dst
+	}
+	p.sum.addStage("merge", st.Done("one report per cell in %s", p.runDir))
+	p.removeSliceReports()
+	return nil
+}
 
-	for _, c := range cells {
+// summary (stage 6) fills the verdict table, says where partial outputs
+// are after an interruption, and on success keeps only the reports.
+func (p *pass) summary(interrupted bool, runErr error) (*Summary, error) {
+	sum := p.sum
+	for _, c := range p.cells {
 		c.row.Signatures = len(c.sigs)
 		if interrupted && c.row.Verdict == VerdictMatch {
 			c.row.Verdict = VerdictInterrupted
@@ -267,14 +351,14 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if interrupted {
 		sum.Interrupted = true
 		return sum, fmt.Errorf("%w: partial outputs in %s (finished slice reports under %s); the cache holds only whole reports",
-			ErrInterrupted, runDir, filepath.Join(runDir, "slices"))
+			ErrInterrupted, p.runDir, filepath.Join(p.runDir, "slices"))
 	}
 	if runErr != nil {
 		return sum, runErr
 	}
-	if !cfg.Keep && sum.Passed {
+	if !p.cfg.Keep && sum.Passed {
 		// Success: keep only the reports (the seed's run.sh did the same).
-		_ = os.RemoveAll(filepath.Join(runDir, "slices"))
+		_ = os.RemoveAll(filepath.Join(p.runDir, "slices"))
 	}
 	return sum, nil
 }
@@ -290,17 +374,25 @@ func (r *Reporter) lineAt(name string, d time.Duration, format string, a ...any)
 	return d
 }
 
-// pass is the state of one pipeline pass over the slices.
+// pass is the state of one pipeline run: what each stage found, and the
+// shared state of the slices flowing through native, cells and re-read.
 type pass struct {
-	cfg    Config
-	guest  Guest
-	info   OracleInfo
-	runDir string
-	cells  []*cell
-	rep    *Reporter
-	cache  *Cache
-	bar    *Stage
+	cfg        Config
+	rep        *Reporter
+	sum        *Summary
+	cellRunner func(name string) (runner.Runner, error)
+	nativeR    runner.Runner // the native guest: native oracle and host re-read
 
+	guest        Guest      // build
+	info         OracleInfo // catalog
+	start, count int64      // catalog: this run's (or shard's) cases
+	slices       []Slice    // catalog
+	runDir       string     // catalog
+	cells        []*cell    // setUpCells
+	cache        *Cache
+	bar          *Stage
+
+	known         string        // the run's private copy of cfg.Known ("" for none)
 	tokens        chan struct{} // one per process allowed to run at once
 	nativeReports []string
 	hits          atomic.Int64
@@ -359,6 +451,8 @@ feed:
 // sliceDir holds everything of one slice until clean-up.
 func (p *pass) sliceDir(s Slice) string { return filepath.Join(p.runDir, "slices", s.String()) }
 
+// slice takes slice s through its stages: native (cache or native guest),
+// expectedCopy, then every cell at once (cellSlice).
 func (p *pass) slice(ctx context.Context, s Slice) {
 	native, err := p.native(ctx, s)
 	if err != nil {
@@ -369,16 +463,36 @@ func (p *pass) slice(ctx context.Context, s Slice) {
 	}
 	p.nativeReports[s.Index] = native
 	p.bar.Add(s.Count)
+	expected, err := p.expectedCopy(s, native)
+	if err != nil {
+		for _, c := range p.cells {
+			c.recordError(s, fmt.Sprintf("preparing slice %s for %s: %v", s, c.name(), err), filepath.Dir(expected))
+			p.bar.Add(s.Count)
+		}
+		return
+	}
+	defer os.Remove(expected) // the cells' links keep their own names
 	var wg sync.WaitGroup
 	for _, c := range p.cells {
 		wg.Add(1)
 		go func(c *cell) {
 			defer wg.Done()
-			p.cellSlice(ctx, c, s, native)
+			p.cellSlice(ctx, c, s, native, expected)
 			p.bar.Add(s.Count)
 		}(c)
 	}
 	wg.Wait()
+}
+
+// expectedCopy makes the copy of slice s's native report that the cells
+// link into their /work: one copy private to the slice, never the cache
+// entry itself (see linkOrCopy).
+func (p *pass) expectedCopy(s Slice, native string) (string, error) {
+	expected := filepath.Join(p.runDir, "slices", s.String()+"-"+expectedName)
+	if err := os.MkdirAll(filepath.Dir(expected), 0o755); err != nil {
+		return expected, err
+	}
+	return expected, CopyFileAtomic(expected, native)
 }
 
 // native returns the native report of slice s, from the cache when it has
@@ -396,6 +510,12 @@ func (p *pass) native(ctx context.Context, s Slice) (string, error) {
 			return path, nil
 		}
 	}
+	return p.runNative(ctx, s, key)
+}
+
+// runNative runs the native guest on slice s in a process slot and puts
+// its report, with its paths made canonical, into the cache under key.
+func (p *pass) runNative(ctx context.Context, s Slice, key CacheKey) (string, error) {
 	if !p.acquire(ctx) {
 		return "", ctx.Err()
 	}
@@ -405,7 +525,7 @@ func (p *pass) native(ctx context.Context, s Slice) (string, error) {
 		return "", err
 	}
 	t0 := time.Now()
-	res, err := p.exec(ctx, p.nativeRunner(), runner.Spec{
+	res, err := p.exec(ctx, p.nativeR, runner.Spec{
 		Wasm: p.guest.Native,
 		Args: NativeArgs(p.cfg.Chain, s),
 		Dir:  dir,
@@ -435,11 +555,6 @@ func (p *pass) native(ctx context.Context, s Slice) (string, error) {
 	return cached, nil
 }
 
-func (p *pass) nativeRunner() runner.Runner {
-	r, _ := runner.New("native", runner.Options{})
-	return r
-}
-
 // execResult is a finished guest process.
 type execResult struct {
 	code     int
@@ -458,8 +573,9 @@ func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logP
 	}
 	defer lf.Close()
 	// Output is kept in memory too, capped so a runaway guest cannot fill
-	// memory: stdout alone (the --json summary; write_stderr's dots and
-	// the runtimes' own messages are on stderr), and both together.
+	// memory: the last MiB of stdout alone (the --json summary; the dots of
+	// write_stderr and the runtimes' own messages are on stderr), of both
+	// together, and the last 8 KiB of stderr for the one-line error.
 	var all, stdout, stderr tailBuffer
 	all.max, stdout.max, stderr.max = 1<<20, 1<<20, 8<<10
 	var mu sync.Mutex
@@ -480,110 +596,161 @@ func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logP
 	return res, err
 }
 
-// cellSlice runs slice s on one cell: the runtime, then (for /data) the host
-// re-read, then clean-up.
-func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
+// cellSlice runs slice s on one cell, in stages: prepareCell, runCell,
+// checkCell, rereadCell (/data cells) and keepCell. A stage that fails
+// records the error on the cell (keeping the slice's directory) and stops
+// the others; a cancelled run stops without recording anything. native is
+// the slice's native report (the cache entry, for the host re-read),
+// expected the slice's private copy of it.
+func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native, expected string) {
 	dir := filepath.Join(p.sliceDir(s), c.dirName())
-	work, data := filepath.Join(dir, "work"), filepath.Join(dir, "data")
+	cs := &cellJob{c: c, s: s, native: native, dir: dir, work: filepath.Join(dir, "work"), data: filepath.Join(dir, "data")}
+	cs.report = CellReportPath(c.volume, cs.work, cs.data)
+	if p.prepareCell(cs, expected) && p.runCell(ctx, cs) && p.checkCell(cs) && p.rereadCell(ctx, cs) {
+		p.keepCell(cs)
+	}
+}
+
+// cellJob is one cell's work on one slice, as it goes through the stages.
+type cellJob struct {
+	c               *cell
+	s               Slice
+	native          string // the slice's native report
+	dir, work, data string // the slice's directory for the cell, its /work and /data
+	report          string // where the guest leaves its report on the host
+	res             execResult
+	out             OracleOutput // what the guest (and the re-read) said
+	diverged        bool
+}
+
+// fail records a stage's error on the cell; it returns false so a stage
+// can end with `return cs.fail(...)`.
+func (cs *cellJob) fail(format string, a ...any) bool {
+	cs.c.recordError(cs.s, fmt.Sprintf(format, a...), cs.dir)
+	return false
+}
+
+// prepareCell makes the cell's /work and /data for the slice and links the
+// expected report (and the known signatures) into /work.
+func (p *pass) prepareCell(cs *cellJob, expected string) bool {
 	var err error
-	for _, d := range []string{work, data} {
+	for _, d := range []string{cs.work, cs.data} {
 		if err == nil {
 			err = os.MkdirAll(d, 0o755)
 		}
 	}
 	if err == nil {
-		err = linkOrCopy(native, filepath.Join(work, "expected.bin"))
+		err = linkOrCopy(expected, filepath.Join(cs.work, expectedName))
 	}
-	if err == nil && p.cfg.Known != "" {
-		err = linkOrCopy(p.cfg.Known, filepath.Join(work, "known.txt"))
+	if err == nil && p.known != "" {
+		err = linkOrCopy(p.known, filepath.Join(cs.work, knownName))
 	}
 	if err != nil {
-		c.recordError(s, fmt.Sprintf("preparing %s: %v", dir, err), dir)
-		return
+		return cs.fail("preparing %s: %v", cs.dir, err)
 	}
-	spec := CellSpec(p.guest.Wasm, p.cfg.Chain, s, c.volume, work, data, p.cfg.Known != "")
+	return true
+}
+
+// runCell runs the slice under the cell's runtime, in a process slot.
+func (p *pass) runCell(ctx context.Context, cs *cellJob) bool {
+	c, s := cs.c, cs.s
+	spec := CellSpec(p.guest.Wasm, p.cfg.Chain, s, c.volume, cs.work, cs.data, p.cfg.Known != "")
 	spec.Env = append(spec.Env, guestapi.Env(guestapi.EnvRuntime, c.choice.Name)) // recorded in the report's header
 	if p.cfg.SliceTimeout == 0 {
 		// Generous: a hung runtime must end as an error, never hang the run.
 		spec.Timeout = 2*time.Minute + time.Duration(s.Count)*20*time.Millisecond
 	}
 	if !p.acquire(ctx) {
-		return
+		return false
 	}
 	t0 := time.Now()
-	res, runErr := p.exec(ctx, c.r, spec, filepath.Join(dir, "guest.log"))
+	res, runErr := p.exec(ctx, c.r, spec, filepath.Join(cs.dir, "guest.log"))
 	busy := time.Since(t0)
 	p.releaseToken()
 	c.addBusy(busy, 0)
 	if ctx.Err() != nil {
-		return
+		return false
 	}
-	report := CellReportPath(c.volume, work, data)
-	out := DecodeOracleOutput(res.stdout)
+	cs.res, cs.out = res, DecodeOracleOutput(res.stdout)
 	if runErr != nil {
-		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: %v", c.name(), s.Start, s.End()-1, runErr), dir)
-		return
+		return cs.fail("%s, cases %d..%d: %v", c.name(), s.Start, s.End()-1, runErr)
 	}
-	if _, err := os.Stat(report); err != nil {
-		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest exited with %d and wrote no report: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log), dir)
-		return
+	return true
+}
+
+// checkCell tells a divergence from a broken run: the guest must have left
+// its report, and a non-zero exit must come with an unsuppressed divergence
+// in its summary.
+func (p *pass) checkCell(cs *cellJob) bool {
+	c, s, res, out := cs.c, cs.s, cs.res, cs.out
+	if _, err := os.Stat(cs.report); err != nil {
+		return cs.fail("%s, cases %d..%d: the guest exited with %d and wrote no report: %s (log: %s)", c.name(), s.Start, s.End()-1, res.code, res.lastLine, res.log)
 	}
 	// A guest exits non-zero on an unsuppressed divergence; any other end
 	// means the run itself broke (OracleOutput.Broken).
-	diverged := res.code != 0
+	cs.diverged = res.code != 0
 	if broken := out.Broken(res.code); broken != "" {
-		c.recordError(s, fmt.Sprintf("%s, cases %d..%d: the guest %s: %s (log: %s)", c.name(), s.Start, s.End()-1, broken, res.lastLine, res.log), dir)
-		return
+		return cs.fail("%s, cases %d..%d: the guest %s: %s (log: %s)", c.name(), s.Start, s.End()-1, broken, res.lastLine, res.log)
 	}
+	return true
+}
 
-	// 5. Host re-read: the files the runtime left on the host, read without
-	// it. It runs even when the runtime already diverged: one known
-	// runtime bug in a slice must not hide the host-side check of its
-	// other cases.
-	if c.volume == VolumeData {
-		if !p.acquire(ctx) {
-			return
-		}
-		t0 := time.Now()
-		vres, verr := p.exec(ctx, p.nativeRunner(), runner.Spec{
-			Wasm: p.guest.Native,
-			Args: VerifyArgs(native, report, p.cfg.Known),
-		}, filepath.Join(dir, "verify.log"))
-		p.releaseToken()
-		c.addBusy(0, time.Since(t0))
-		if ctx.Err() != nil {
-			return
-		}
-		if verr != nil {
-			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: %v", c.name(), s.Start, s.End()-1, verr), dir)
-			return
-		}
-		vout := DecodeOracleOutput(vres.stdout)
-		if broken := vout.Broken(vres.code); broken != "" {
-			c.recordError(s, fmt.Sprintf("%s host re-read, cases %d..%d: %s: %s (log: %s)", c.name(), s.Start, s.End()-1, broken, vres.lastLine, vres.log), dir)
-			return
-		}
-		c.mu.Lock()
-		c.row.Checked += vout.Checked
-		c.mu.Unlock()
-		// The re-read compares the two reports again as well as the files,
-		// so its divergent cases include the runtime's own: take the larger
-		// count, and add the signatures only the host saw.
-		if vout.Divergent > out.Divergent {
-			out.Divergent, out.Suppressed = vout.Divergent, max(out.Suppressed, vout.Suppressed)
-		}
-		for sig, n := range vout.Signatures {
-			if _, seen := out.Signatures[sig]; !seen {
-				out.Signatures[sig] = n
-			}
-		}
-		diverged = diverged || vres.code != 0
+// rereadCell (/data cells) reads the files the runtime left on the host,
+// without it. It runs even when the runtime already diverged: one known
+// runtime bug in a slice must not hide the host-side check of its other
+// cases.
+func (p *pass) rereadCell(ctx context.Context, cs *cellJob) bool {
+	c, s := cs.c, cs.s
+	if c.volume != VolumeData {
+		return true
 	}
+	if !p.acquire(ctx) {
+		return false
+	}
+	t0 := time.Now()
+	vres, verr := p.exec(ctx, p.nativeR, runner.Spec{
+		Wasm: p.guest.Native,
+		Args: VerifyArgs(cs.native, cs.report, p.cfg.Known),
+	}, filepath.Join(cs.dir, "verify.log"))
+	p.releaseToken()
+	c.addBusy(0, time.Since(t0))
+	if ctx.Err() != nil {
+		return false
+	}
+	if verr != nil {
+		return cs.fail("%s host re-read, cases %d..%d: %v", c.name(), s.Start, s.End()-1, verr)
+	}
+	vout := DecodeOracleOutput(vres.stdout)
+	if broken := vout.Broken(vres.code); broken != "" {
+		return cs.fail("%s host re-read, cases %d..%d: %s: %s (log: %s)", c.name(), s.Start, s.End()-1, broken, vres.lastLine, vres.log)
+	}
+	c.mu.Lock()
+	c.row.Checked += vout.Checked
+	c.mu.Unlock()
+	// The re-read compares the two reports again as well as the files,
+	// so its divergent cases include the runtime's own: take the larger
+	// count, and add the signatures only the host saw.
+	out := &cs.out
+	if vout.Divergent > out.Divergent {
+		out.Divergent, out.Suppressed = vout.Divergent, max(out.Suppressed, vout.Suppressed)
+	}
+	for sig, n := range vout.Signatures {
+		if _, seen := out.Signatures[sig]; !seen {
+			out.Signatures[sig] = n
+		}
+	}
+	cs.diverged = cs.diverged || vres.code != 0
+	return true
+}
 
-	// Keep the slice's report for the merge; 6. clean up the case trees.
+// keepCell keeps the slice's report for the merge, adds the slice to the
+// cell's row, and cleans up the case trees (a diverging slice keeps them,
+// for the first keptFailures such slices of the cell).
+func (p *pass) keepCell(cs *cellJob) {
+	c, s, out, dir := cs.c, cs.s, cs.out, cs.dir
 	kept := filepath.Join(p.runDir, "slices", c.dirName()+"-"+s.String()+".bin")
-	if err := os.Rename(report, kept); err != nil {
-		c.recordError(s, fmt.Sprintf("keeping the report of %s: %v", c.name(), err), dir)
+	if err := os.Rename(cs.report, kept); err != nil {
+		cs.fail("keeping the report of %s: %v", c.name(), err)
 		return
 	}
 	c.mu.Lock()
@@ -595,7 +762,7 @@ func (p *pass) cellSlice(ctx context.Context, c *cell, s Slice, native string) {
 		c.sigs[sig] = true
 	}
 	keepTrees := p.cfg.Keep
-	if diverged {
+	if cs.diverged {
 		if c.row.Verdict == VerdictMatch {
 			c.row.Verdict = VerdictDiverged
 		}
@@ -643,9 +810,22 @@ func (p *pass) removeSliceReports() {
 	}
 }
 
-// linkOrCopy puts a copy of src at dst. A copy, not a hard link: the file
-// given to a runtime must never share bytes with a cache entry.
-func linkOrCopy(src, dst string) error { return CopyFileAtomic(dst, src) }
+// link is os.Link; a test replaces it to make linking fail.
+var link = os.Link
+
+// linkOrCopy puts src's bytes at dst: a hard link when it can (nothing
+// copied or synced), else an atomic copy — when dst exists already (a link
+// never replaces a file), across filesystems, or where the filesystem has
+// no hard links. Callers never pass a cache entry or a user's file as src:
+// a runtime writing through its /work (the SDK runner copies changed files
+// back in place) must not change them; they link from a copy private to the
+// run (see pass.slice and pass.known).
+func linkOrCopy(src, dst string) error {
+	if err := link(src, dst); err == nil {
+		return nil
+	}
+	return CopyFileAtomic(dst, src)
+}
 
 type lockedWriter struct {
 	mu *sync.Mutex
@@ -658,22 +838,43 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// tailBuffer keeps the first max bytes written (guest summaries are short;
-// a runaway guest must not fill memory).
+// tailBuffer keeps the last max bytes written: a guest's summary and its
+// one-line error come at the end of its output, and a runaway guest must
+// not fill memory. It is a ring: memory is max bytes however much is written.
 type tailBuffer struct {
-	bytes.Buffer
-	max int
+	max  int
+	ring []byte // allocated on the first write, len max once full
+	next int    // where the next byte goes once the ring is full
 }
 
 func (b *tailBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.Len(); room > 0 {
-		if len(p) > room {
-			b.Buffer.Write(p[:room])
-		} else {
-			b.Buffer.Write(p)
-		}
+	n := len(p)
+	if b.max <= 0 {
+		return n, nil
 	}
-	return len(p), nil
+	if len(p) >= b.max { // p alone fills the ring
+		b.ring = append(b.ring[:0], p[len(p)-b.max:]...)
+		b.next = 0
+		return n, nil
+	}
+	if room := b.max - len(b.ring); room > 0 { // still filling
+		k := min(room, len(p))
+		b.ring = append(b.ring, p[:k]...)
+		p = p[k:]
+	}
+	for len(p) > 0 { // full: overwrite the oldest bytes
+		k := copy(b.ring[b.next:], p)
+		p = p[k:]
+		b.next = (b.next + k) % b.max
+	}
+	return n, nil
+}
+
+// Bytes is what was kept, oldest first.
+func (b *tailBuffer) Bytes() []byte {
+	out := make([]byte, 0, len(b.ring))
+	out = append(out, b.ring[b.next:]...)
+	return append(out, b.ring[:b.next]...)
 }
 
 func lastLine(b []byte) string {

@@ -29,10 +29,15 @@ type Probe struct {
 	WasmerFlag string // --wasmer PATH, "" when not given
 }
 
-// NewProbe binds runtime choice to internal/runner.
-func NewProbe(wasmerFlag, sdkDir string) Probe {
-	sdk, _ := runner.New(RuntimeWasmerSDK, runner.Options{SDKDir: sdkDir})
-	return Probe{FindWasmer: runner.FindWasmer, SDK: sdk.Available, WasmerFlag: wasmerFlag}
+// NewProbe binds runtime choice to internal/runner. It fails (one line)
+// only when this build cannot make the SDK runner at all, which is a bug
+// rather than a missing runtime.
+func NewProbe(wasmerFlag, sdkDir string) (Probe, error) {
+	sdk, err := newRunner(RuntimeWasmerSDK, runner.Options{SDKDir: sdkDir})
+	if err != nil {
+		return Probe{}, fmt.Errorf("runtime %s: %v", RuntimeWasmerSDK, err)
+	}
+	return Probe{FindWasmer: runner.FindWasmer, SDK: sdk.Available, WasmerFlag: wasmerFlag}, nil
 }
 
 // Choice is one runtime the run will use, with where it was found and why.

@@ -2,11 +2,11 @@ package exerciser
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/atomicfile"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
@@ -322,24 +322,6 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// writeFileAtomic writes through a temp file and a rename, so a reader never
-// sees half an artifact.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
+// writeFileAtomic writes through internal/atomicfile (temp file, sync,
+// rename), so a reader never sees half an artifact.
+func writeFileAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }

@@ -15,23 +15,30 @@ const MaxChain = 8
 // CaseCount is the number of cases of chain length L: every sequence of L
 // catalog entries (len(Catalog)^L) times every assignment of steps 1..L-1
 // to worker 1 or 2 (2^(L-1)); step 0 always runs on worker 1.
-func CaseCount(L int) (int64, error) {
+func CaseCount(L int) (int64, error) { return CaseCountOf(len(Catalog), L) }
+
+// CaseCountOf is CaseCount for a catalog of entries entries: the one
+// formula, for a program (the orchestrator) that learns the entry count
+// from a guest built from other sources rather than from this package.
+func CaseCountOf(entries, L int) (int64, error) {
 	if L < 1 || L > MaxChain {
 		return 0, fmt.Errorf("chain length %d out of range 1..%d", L, MaxChain)
 	}
+	if entries < 1 {
+		return 0, fmt.Errorf("a catalog of %d entries has no cases", entries)
+	}
 	n := uint64(1)
 	for i := 0; i < L; i++ {
-		hi, lo := bits.Mul64(n, uint64(len(Catalog)))
+		hi, lo := bits.Mul64(n, uint64(entries))
 		if hi != 0 || lo > math.MaxInt64 {
 			return 0, fmt.Errorf("chain length %d: case count overflows", L)
 		}
 		n = lo
 	}
-	n <<= L - 1
-	if n > math.MaxInt64 {
+	if n > math.MaxInt64>>(L-1) { // checked before the shift, which would wrap
 		return 0, fmt.Errorf("chain length %d: case count overflows", L)
 	}
-	return int64(n), nil
+	return int64(n << (L - 1)), nil
 }
 
 // Step is one command of a case and the worker (1 or 2) that runs it.

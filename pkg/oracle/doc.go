@@ -16,6 +16,8 @@
 //     handles, strict hand-off between them, snapshots of A, B and C.
 //   - compare.go: case-by-case comparison, readable divergent programs,
 //     grouping by signature, known-bug suppression.
+//   - session.go: one run's input checked once (Prepare), then the cases
+//     run with their report written and compared (Session.Run, Execute).
 //   - verify.go: the host-side re-read of a runtime's case files.
 //
 // Records go into transcripts (package transcript), which know nothing of

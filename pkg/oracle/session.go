@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,13 +77,19 @@ func CheckExpected(path string, L int, start, count int64) (transcript.Header, e
 	if err != nil {
 		return h, err
 	}
+	return h, checkCovers(path, h, L, start, count)
+}
+
+// checkCovers refuses an expected report (header h, at path) whose chain
+// is not L or whose cases do not include [start, start+count).
+func checkCovers(path string, h transcript.Header, L int, start, count int64) error {
 	if h.Chain != L {
-		return h, fmt.Errorf("%s: expected report has chain length %d, this run has %d", path, h.Chain, L)
+		return fmt.Errorf("%s: expected report has chain length %d, this run has %d", path, h.Chain, L)
 	}
 	if start < h.CaseStart || start+count > h.End() {
-		return h, fmt.Errorf("%s: expected report covers cases %d..%d, this run needs %d..%d", path, h.CaseStart, h.End()-1, start, start+count-1)
+		return fmt.Errorf("%s: expected report covers cases %d..%d, this run needs %d..%d", path, h.CaseStart, h.End()-1, start, start+count-1)
 	}
-	return h, nil
+	return nil
 }
 
 // InputError is a run refused before it started: bad input, not a failure
@@ -92,44 +99,105 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Execute runs the cases of o, writing and comparing transcripts as asked.
-// Bad input (an expected report that is missing, corrupt, truncated or for
-// another catalog or chain; an unwritable output) fails before any case
-// runs, and an existing report at Output is replaced only by a whole one.
-func Execute(ctx context.Context, o Options) (*Result, error) {
-	res := &Result{Header: o.Header()}
+// Session is an oracle run whose input Prepare has checked: run it with
+// Run, or drop it with Close.
+type Session struct {
+	o    Options
+	er   *transcript.Reader // the expected report, positioned at o.Start; nil without Expected
+	gcOn func()             // undoes gcOff (a no-op everywhere today)
+	done bool               // run or closed
+}
+
+// Prepare is the one place a run's input is checked, before anything runs
+// or is written: the case root (CheckRoot), the case range, the expected
+// report (CheckExpected reads it whole, so a missing, truncated or corrupt
+// one, or one for another catalog, chain or range, is refused) and that
+// the root can be created. Every refusal is an *InputError. A caller that
+// wants to say something between the checks and the run (the guest's
+// banner) calls Prepare and Session.Run rather than checking on its own.
+func Prepare(o Options) (*Session, error) {
 	// Before reading the expected report: its decoders allocate megabytes.
-	defer gcOff()()
+	s := &Session{o: o, gcOn: gcOff()}
+	if err := s.prepare(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Session) prepare() error {
+	o := &s.o
 	if err := CheckRoot(o.Root); err != nil {
-		return nil, &InputError{err}
+		return &InputError{err}
 	}
 	total, err := CaseCount(o.Chain)
 	if err != nil {
-		return nil, &InputError{err}
+		return &InputError{err}
 	}
 	if o.Start < 0 || o.Count < 1 || o.Start+o.Count > total || o.Start+o.Count < o.Start {
-		return nil, &InputError{fmt.Errorf("cases %d..%d out of range: chain %d has cases 0..%d", o.Start, o.Start+o.Count-1, o.Chain, total-1)}
+		return &InputError{fmt.Errorf("cases %d..%d out of range: chain %d has cases 0..%d", o.Start, o.Start+o.Count-1, o.Chain, total-1)}
 	}
-	var er *transcript.Reader
 	if o.Expected != "" {
 		if _, err := CheckExpected(o.Expected, o.Chain, o.Start, o.Count); err != nil {
-			return nil, &InputError{err}
+			return &InputError{err}
 		}
-		if er, err = transcript.Open(o.Expected, transcript.ExpectCatalog(CatalogHash)); err != nil {
-			return nil, &InputError{err}
+		// The second read of the file, streamed alongside the run.
+		if s.er, err = transcript.Open(o.Expected, transcript.ExpectCatalog(CatalogHash)); err != nil {
+			return &InputError{err}
 		}
-		defer er.Close()
-		for i := er.Header().CaseStart; i < o.Start; i++ {
-			if _, err := er.Next(); err != nil {
-				return nil, err
+		for i := s.er.Header().CaseStart; i < o.Start; i++ {
+			if _, err := s.er.Next(); err != nil {
+				return err
 			}
 		}
+	}
+	// Before Create: the report may live inside the root (a /data cell).
+	if err := os.MkdirAll(o.Root, 0o755); err != nil {
+		return &InputError{fmt.Errorf("cannot create root: %w", err)}
+	}
+	return nil
+}
+
+// Close releases what Prepare opened; Run calls it. It is safe to call twice.
+func (s *Session) Close() {
+	s.done = true
+	if s.er != nil {
+		s.er.Close()
+		s.er = nil
+	}
+	if s.gcOn != nil {
+		s.gcOn()
+		s.gcOn = nil
+	}
+}
+
+// Execute runs the cases of o, writing and comparing transcripts as asked:
+// Prepare, then Session.Run. Bad input (an expected report that is missing,
+// corrupt, truncated or for another catalog or chain; an unwritable output)
+// fails before any case runs, and an existing report at Output is replaced
+// only by a whole one.
+func Execute(ctx context.Context, o Options) (*Result, error) {
+	s, err := Prepare(o)
+	if err != nil {
+		return nil, err
+	}
+	return s.Run(ctx)
+}
+
+// Run runs the prepared cases. An unwritable Output is still an
+// *InputError, found before any case runs.
+func (s *Session) Run(ctx context.Context) (*Result, error) {
+	if s.done {
+		return nil, errors.New("oracle: session already run or closed")
+	}
+	defer s.Close()
+	o, er := s.o, s.er
+	res := &Result{Header: o.Header()}
+	if er != nil {
 		res.Comparer = NewComparer(o.Chain, o.Known)
 	}
-	if err := os.MkdirAll(o.Root, 0o755); err != nil {
-		return nil, &InputError{fmt.Errorf("cannot create root: %w", err)}
-	}
 	var w *transcript.Writer
+	var err error
 	if o.Output != "" {
 		if w, err = transcript.Create(o.Output, res.Header); err != nil {
 			return nil, &InputError{err}

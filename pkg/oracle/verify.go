@@ -49,13 +49,25 @@ func HostRoot(h transcript.Header, reportPath string) (string, error) {
 // with HostRoot), checking existence, length and content against the
 // runtime's own snapshots. C lives in the runtime's /tmp and is skipped.
 // The returned Comparer counts the checked snapshots in HostFiles.
+//
+// Each report is read once, streamed: its header is checked on opening,
+// and its trailer (record count, checksum) after the last record, before
+// a verdict is returned. Nothing is written, so a report found broken at
+// its end costs only the re-read, and it is still an error, never a verdict.
 func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool) (*Comparer, error) {
 	opt := transcript.ExpectCatalog(CatalogHash)
-	rh, err := transcript.Verify(runtimePath, opt)
+	rr, err := transcript.Open(runtimePath, opt)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := CheckExpected(nativePath, rh.Chain, rh.CaseStart, rh.CaseCount); err != nil {
+	defer rr.Close()
+	rh := rr.Header()
+	nr, err := transcript.Open(nativePath, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer nr.Close()
+	if err := checkCovers(nativePath, nr.Header(), rh.Chain, rh.CaseStart, rh.CaseCount); err != nil {
 		return nil, err
 	}
 	if !rh.KeptFiles {
@@ -69,16 +81,6 @@ func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool
 	if st, err := os.Stat(hostRoot); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("host directory %s of the runtime's root %s is not there (give it with --oracle-host-root)", hostRoot, rh.Root)
 	}
-	nr, err := transcript.Open(nativePath, opt)
-	if err != nil {
-		return nil, err
-	}
-	defer nr.Close()
-	rr, err := transcript.Open(runtimePath, opt)
-	if err != nil {
-		return nil, err
-	}
-	defer rr.Close()
 	for i := nr.Header().CaseStart; i < rh.CaseStart; i++ {
 		if _, err := nr.Next(); err != nil {
 			return nil, err
@@ -115,6 +117,21 @@ func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool
 		}
 		if hostDiffers || derr != nil || string(exp) != string(got) {
 			c.Case(index, exp, got, &host[0], &host[1])
+		}
+	}
+	// The trailers: the runtime's report must end here, and the native one
+	// (which may cover more cases) must be whole to its end.
+	if _, err := rr.Next(); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("%s: more records than its header's %d", runtimePath, rh.CaseCount)
+		}
+		return nil, err
+	}
+	for {
+		if _, err := nr.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, err
 		}
 	}
 	return c, nil

@@ -9,9 +9,10 @@ import (
 	"hash"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/atomicfile"
 	"github.com/klauspost/compress/zstd"
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -87,8 +88,7 @@ type Writer struct {
 	err   error
 	done  bool
 
-	f         *os.File // nil for NewWriter
-	tmp, path string
+	f *atomicfile.File // nil for NewWriter
 }
 
 // NewWriter writes a transcript with header h to w. Close does not close w.
@@ -119,26 +119,25 @@ func (w *Writer) writeHead(h Header, version uint64) error {
 	return w.enc.Encode(&h)
 }
 
-// Create writes a transcript to path through a temporary file in the same
-// directory: until Close succeeds, path is untouched, so a crash never
-// leaves a report that looks whole and a good old report is never replaced
-// by a broken one.
+// Create writes a transcript to path through internal/atomicfile (a
+// temporary file in the same directory, synced and renamed by Close): until
+// Close succeeds, path is untouched, so a crash never leaves a report that
+// looks whole and a good old report is never replaced by a broken one.
 func Create(path string, h Header) (*Writer, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		var pe *os.PathError
+		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			err = pe.Err // the temporary name would only confuse
+			err = pe.Err // the message names path already
 		}
 		return nil, fmt.Errorf("cannot write report %s: %w", path, err)
 	}
 	w, err := NewWriter(f, h)
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		f.Abort()
 		return nil, err
 	}
-	w.f, w.tmp, w.path = f, f.Name(), path
+	w.f = f
 	return w, nil
 }
 
@@ -211,15 +210,12 @@ func (w *Writer) Close() error {
 	if w.f == nil {
 		return err
 	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(w.tmp, w.path)
-	}
 	if err != nil {
-		os.Remove(w.tmp)
-		return fmt.Errorf("cannot write report %s: %w", w.path, err)
+		w.f.Abort()
+		return fmt.Errorf("cannot write report %s: %w", w.f.Path(), err)
+	}
+	if err := w.f.Commit(); err != nil {
+		return fmt.Errorf("cannot write report: %w", err) // names the path
 	}
 	return nil
 }
@@ -233,8 +229,7 @@ func (w *Writer) Abort() {
 	w.done = true
 	w.err = errors.New("transcript: writer closed")
 	w.zw.Close()
-	w.f.Close()
-	os.Remove(w.tmp)
+	w.f.Abort()
 }
 
 // Option adjusts what a reader accepts.
