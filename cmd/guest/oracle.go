@@ -91,14 +91,15 @@ func runOracle(cli *CLI) error {
 		},
 		Output: cli.OracleOutput, Expected: cli.OracleExpected, Known: known,
 	}
-	if err := oracle.CheckRoot(opts.Root); err != nil {
-		return usagef("%v", err)
+	// Prepare is the one place the root, the range and the expected report
+	// are checked: bad input is refused before the banner says anything runs.
+	session, err := oracle.Prepare(opts)
+	var ie *oracle.InputError
+	if errors.As(err, &ie) {
+		return usagef("%v", ie.Err)
 	}
-	if opts.Expected != "" {
-		// Refuse a bad expected report before saying anything runs.
-		if _, err := oracle.CheckExpected(opts.Expected, L, start, count); err != nil {
-			return usagef("%v", err)
-		}
+	if err != nil {
+		return err
 	}
 	// The human report goes to stdout, or to stderr when stdout carries
 	// the JSON summary (as in random mode).
@@ -109,8 +110,7 @@ func runOracle(cli *CLI) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := oracle.Execute(ctx, opts)
-	var ie *oracle.InputError
+	res, err := session.Run(ctx)
 	if errors.As(err, &ie) {
 		return usagef("%v", ie.Err)
 	}

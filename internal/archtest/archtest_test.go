@@ -26,7 +26,7 @@ var rules = []rule{
 		"the guest is what runs inside the runtimes under test; runners, the pipeline, the fault layer and the embedded wazero runtime drive guests from the host"},
 	{"guest-spawns-nothing", "./cmd/guest", []string{"os/exec"}, both,
 		"WASI has no processes (os/exec builds for wasip1 but every Start fails), and the guest must do the same thing natively and under a runtime"},
-	{"transcript-is-framing", "./pkg/transcript", []string{"./pkg/oracle/...", "./pkg/exerciser/...", "./pkg/fsop/...", "./pkg/opsfile/...", "./pkg/guestapi/..."}, both,
+	{"transcript-is-framing", "./pkg/transcript", []string{"./pkg/oracle/...", "./pkg/exerciser/...", "./pkg/fsop/...", "./pkg/shrink/...", "./pkg/guestapi/..."}, both,
 		"transcripts are opaque records between a header and a trailer; the format is read, merged and fuzzed without knowing what an op is, and op semantics change without touching it"},
 	{"fsop-is-vocabulary", "./pkg/fsop", []string{"./..."}, both,
 		"the op vocabulary (ops as values, outcomes, error kinds, the .fsxops codec) is what every other package speaks, so it can import none of them"},
