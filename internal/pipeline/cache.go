@@ -15,7 +15,7 @@ import (
 
 // cacheFormat is bumped when the layout of cache entries changes, so old
 // entries are never misread.
-const cacheFormat = 1
+const cacheFormat = 2 // 2: transcript format 2 (the oracle's fields in the header's Meta)
 
 // CacheKey names one native oracle report. It covers everything that could
 // change the report's bytes: the guest (its source hash), the catalog, the

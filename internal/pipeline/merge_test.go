@@ -7,13 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
 
 func writeReport(t *testing.T, path, root string, start, count int64) {
 	t.Helper()
-	w, err := transcript.Create(path, transcript.Header{CatalogHash: "cat", Chain: 2, CaseStart: start, CaseCount: count,
-		Platform: "linux/amd64", Runtime: "native", Root: root, Output: root + "/report.bin"})
+	h := oracle.ReportHeader{Header: transcript.Header{SchemaHash: "cat", First: start, Count: count},
+		ReportMeta: oracle.ReportMeta{Chain: 2, Platform: "linux/amd64", Runtime: "native", Root: root, Output: root + "/report.bin"}}
+	w, err := transcript.Create(path, h.Framing())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +57,12 @@ func TestNativeSlicesFromAnywhereMergeIdentically(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatalf("merged slices (%d bytes) differ from the whole run (%d bytes)", len(b), len(a))
 	}
-	h, err := transcript.Verify(merged)
-	if err != nil || h.Root != nativeRoot || h.CaseCount != 100 {
+	f, err := transcript.Verify(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := oracle.ReadHeader(merged, f)
+	if err != nil || h.Root != nativeRoot || h.Count != 100 || h.SchemaHash != "cat" {
 		t.Fatalf("merged header %+v, %v", h, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
+	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
 
@@ -172,12 +173,17 @@ func CanonicalizeNative(path string) error {
 		return err
 	}
 	defer r.Close()
-	h := r.Header()
+	// The guest's header, read by this build's pkg/oracle: the meta's
+	// layout, not the catalog (whose hash is kept as the guest wrote it).
+	h, err := oracle.ReadHeader(path, r.Header())
+	if err != nil {
+		return err
+	}
 	if h.Root == nativeRoot && h.Output == nativeOutput {
 		return nil
 	}
 	h.Root, h.Output = nativeRoot, nativeOutput
-	w, err := transcript.Create(path, h)
+	w, err := transcript.Create(path, h.Framing())
 	if err != nil {
 		return err
 	}

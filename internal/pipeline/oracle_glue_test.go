@@ -185,11 +185,10 @@ func TestOracleGlueReadsTheRealGuest(t *testing.T) {
 // returns the signature a comparing run must then report for case 0.
 func plantDivergence(t *testing.T, path string) string {
 	t.Helper()
-	rd, err := transcript.Open(path)
+	rd, h, err := oracle.OpenReport(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := rd.Header()
 	var recs [][]byte
 	for {
 		rec, err := rd.Next()
@@ -209,7 +208,7 @@ func plantDivergence(t *testing.T, path string) string {
 			break
 		}
 	}
-	w, err := transcript.Create(path, h)
+	w, err := transcript.Create(path, h.Framing())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func benchRun(b *testing.B, L int, start, count int64, lanes int, keep bool) {
 	var cases, bytes int64
 	for b.Loop() {
 		cw := &countWriter{}
-		w, err := transcript.NewWriter(cw, transcript.Header{Chain: L, CaseStart: start, CaseCount: count})
+		w, err := transcript.NewWriter(cw, ReportHeader{Header: transcript.Header{First: start, Count: count}, ReportMeta: ReportMeta{Chain: L}}.Framing())
 		if err != nil {
 			b.Fatal(err)
 		}

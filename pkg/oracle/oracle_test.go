@@ -380,12 +380,12 @@ func TestHostRoot(t *testing.T) {
 		{"/tmp/r", "/tmp/r/report.bin", "/tmp/r/report.bin", "/tmp/r"},
 	}
 	for _, c := range cases {
-		got, err := HostRoot(transcript.Header{Root: c.root, Output: c.output}, c.report)
+		got, err := HostRoot(ReportHeader{ReportMeta: ReportMeta{Root: c.root, Output: c.output}}, c.report)
 		if err != nil || got != c.want {
 			t.Errorf("HostRoot(%s, %s, %s) = %q, %v; want %q", c.root, c.output, c.report, got, err, c.want)
 		}
 	}
-	if _, err := HostRoot(transcript.Header{Root: "/data/r", Output: "/work/report.bin"}, "/h/other.bin"); err == nil {
+	if _, err := HostRoot(ReportHeader{ReportMeta: ReportMeta{Root: "/data/r", Output: "/work/report.bin"}}, "/h/other.bin"); err == nil {
 		t.Error("unmappable root accepted")
 	}
 }
@@ -422,5 +422,29 @@ func TestVerifyFilesCatchesHostChange(t *testing.T) {
 	// A run that did not keep its files cannot be re-read.
 	if _, err := VerifyFiles(native, native, "", nil); err == nil || !strings.Contains(err.Error(), "did not keep") {
 		t.Fatalf("verify of an unkept run: %v", err)
+	}
+}
+
+// The oracle's header fields travel in the transcript's opaque Meta and come
+// back whole; a transcript of other records is not taken for a report.
+func TestReportHeaderRoundTrip(t *testing.T) {
+	t.Parallel()
+	h := ReportHeader{Header: transcript.Header{SchemaHash: CatalogHash, First: 7, Count: 3},
+		ReportMeta: ReportMeta{Chain: 2, Platform: "wasip1/wasm", Runtime: "wasmer", Root: "/data/r", Output: "/data/r/report.bin", KeptFiles: true}}
+	f := h.Framing()
+	if f.Schema != Schema || f.SchemaHash != CatalogHash || f.First != 7 || f.Count != 3 {
+		t.Fatalf("framing %+v", f)
+	}
+	got, err := ReadHeader("r", f)
+	if err != nil || got.ReportMeta != h.ReportMeta {
+		t.Fatalf("got %+v, %v; want %+v", got.ReportMeta, err, h.ReportMeta)
+	}
+	f.Schema = "fsx-wasix diff"
+	if _, err := ReadHeader("r", f); err == nil || !strings.Contains(err.Error(), "not an oracle report") {
+		t.Fatalf("another schema: %v", err)
+	}
+	f.Schema, f.Meta = Schema, []byte{0xc1}
+	if _, err := ReadHeader("r", f); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("corrupt meta: %v", err)
 	}
 }

@@ -24,7 +24,7 @@ type Options struct {
 
 // Result is what a run found.
 type Result struct {
-	Header   transcript.Header
+	Header   ReportHeader
 	Elapsed  time.Duration
 	Comparer *Comparer // nil without Expected
 }
@@ -54,26 +54,30 @@ func absClean(p string) string {
 	return filepath.Clean(p)
 }
 
-// Header is the transcript header a run with o writes.
-func (o *Options) Header() transcript.Header {
-	return transcript.Header{
-		CatalogHash: CatalogHash,
-		Chain:       o.Chain,
-		CaseStart:   o.Start,
-		CaseCount:   o.Count,
-		Platform:    Platform(),
-		Runtime:     RuntimeName(),
-		Root:        absClean(o.Root),
-		Output:      absClean(o.Output),
-		KeptFiles:   o.KeepFiles,
+// Header is the report header a run with o writes.
+func (o *Options) Header() ReportHeader {
+	return ReportHeader{
+		Header: transcript.Header{Schema: Schema, SchemaHash: CatalogHash, First: o.Start, Count: o.Count},
+		ReportMeta: ReportMeta{
+			Chain:     o.Chain,
+			Platform:  Platform(),
+			Runtime:   RuntimeName(),
+			Root:      absClean(o.Root),
+			Output:    absClean(o.Output),
+			KeptFiles: o.KeepFiles,
+		},
 	}
 }
 
 // CheckExpected validates an expected report against a run of chain L over
 // cases [start, start+count) and returns its header. It reads the whole
 // file, so a truncated or corrupt report is refused before any work.
-func CheckExpected(path string, L int, start, count int64) (transcript.Header, error) {
-	h, err := transcript.Verify(path, transcript.ExpectCatalog(CatalogHash))
+func CheckExpected(path string, L int, start, count int64) (ReportHeader, error) {
+	f, err := transcript.Verify(path, ExpectReport())
+	if err != nil {
+		return ReportHeader{}, err
+	}
+	h, err := ReadHeader(path, f)
 	if err != nil {
 		return h, err
 	}
@@ -82,12 +86,12 @@ func CheckExpected(path string, L int, start, count int64) (transcript.Header, e
 
 // checkCovers refuses an expected report (header h, at path) whose chain
 // is not L or whose cases do not include [start, start+count).
-func checkCovers(path string, h transcript.Header, L int, start, count int64) error {
+func checkCovers(path string, h ReportHeader, L int, start, count int64) error {
 	if h.Chain != L {
 		return fmt.Errorf("%s: expected report has chain length %d, this run has %d", path, h.Chain, L)
 	}
-	if start < h.CaseStart || start+count > h.End() {
-		return fmt.Errorf("%s: expected report covers cases %d..%d, this run needs %d..%d", path, h.CaseStart, h.End()-1, start, start+count-1)
+	if start < h.First || start+count > h.End() {
+		return fmt.Errorf("%s: expected report covers cases %d..%d, this run needs %d..%d", path, h.First, h.End()-1, start, start+count-1)
 	}
 	return nil
 }
@@ -142,10 +146,11 @@ func (s *Session) prepare() error {
 			return &InputError{err}
 		}
 		// The second read of the file, streamed alongside the run.
-		if s.er, err = transcript.Open(o.Expected, transcript.ExpectCatalog(CatalogHash)); err != nil {
+		var eh ReportHeader
+		if s.er, eh, err = OpenReport(o.Expected); err != nil {
 			return &InputError{err}
 		}
-		for i := s.er.Header().CaseStart; i < o.Start; i++ {
+		for i := eh.First; i < o.Start; i++ {
 			if _, err := s.er.Next(); err != nil {
 				return err
 			}
@@ -199,7 +204,7 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 	var w *transcript.Writer
 	var err error
 	if o.Output != "" {
-		if w, err = transcript.Create(o.Output, res.Header); err != nil {
+		if w, err = transcript.Create(o.Output, res.Header.Framing()); err != nil {
 			return nil, &InputError{err}
 		}
 		defer w.Abort()

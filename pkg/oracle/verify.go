@@ -2,14 +2,13 @@ package oracle
 
 import (
 	"fmt"
-	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // HostRoot maps the case root recorded in a runtime's report (a guest path
@@ -18,7 +17,7 @@ import (
 // and the host knows where it reads it (wasmer-data/fsx-oracle-wasix/report.bin):
 // their common trailing components are the same files, so the rest of each
 // path is the mount point on either side.
-func HostRoot(h transcript.Header, reportPath string) (string, error) {
+func HostRoot(h ReportHeader, reportPath string) (string, error) {
 	if h.Output == "" {
 		return "", fmt.Errorf("the report does not record where it was written; give the host directory with --oracle-host-root")
 	}
@@ -55,19 +54,17 @@ func HostRoot(h transcript.Header, reportPath string) (string, error) {
 // a verdict is returned. Nothing is written, so a report found broken at
 // its end costs only the re-read, and it is still an error, never a verdict.
 func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool) (*Comparer, error) {
-	opt := transcript.ExpectCatalog(CatalogHash)
-	rr, err := transcript.Open(runtimePath, opt)
+	rr, rh, err := OpenReport(runtimePath)
 	if err != nil {
 		return nil, err
 	}
 	defer rr.Close()
-	rh := rr.Header()
-	nr, err := transcript.Open(nativePath, opt)
+	nr, nh, err := OpenReport(nativePath)
 	if err != nil {
 		return nil, err
 	}
 	defer nr.Close()
-	if err := checkCovers(nativePath, nr.Header(), rh.Chain, rh.CaseStart, rh.CaseCount); err != nil {
+	if err := checkCovers(nativePath, nh, rh.Chain, rh.First, rh.Count); err != nil {
 		return nil, err
 	}
 	if !rh.KeptFiles {
@@ -81,7 +78,7 @@ func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool
 	if st, err := os.Stat(hostRoot); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("host directory %s of the runtime's root %s is not there (give it with --oracle-host-root)", hostRoot, rh.Root)
 	}
-	for i := nr.Header().CaseStart; i < rh.CaseStart; i++ {
+	for i := nh.First; i < rh.First; i++ {
 		if _, err := nr.Next(); err != nil {
 			return nil, err
 		}
@@ -89,7 +86,7 @@ func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool
 	c := NewComparer(rh.Chain, known)
 	buf := make([]byte, 64<<10)
 	var host [2]fsop.Outcome
-	for index := rh.CaseStart; index < rh.End(); index++ {
+	for index := rh.First; index < rh.End(); index++ {
 		exp, err := nr.Next()
 		if err == nil {
 			exp = append([]byte(nil), exp...)
@@ -123,7 +120,7 @@ func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool
 	// (which may cover more cases) must be whole to its end.
 	if _, err := rr.Next(); err != io.EOF {
 		if err == nil {
-			err = fmt.Errorf("%s: more records than its header's %d", runtimePath, rh.CaseCount)
+			err = fmt.Errorf("%s: more records than its header's %d", runtimePath, rh.Count)
 		}
 		return nil, err
 	}

@@ -27,8 +27,8 @@ func FuzzReader(f *testing.F) {
 		defer r.Close()
 		for i := 0; i < 1<<16; i++ {
 			if _, err := r.Next(); err != nil {
-				if err == io.EOF && r.Count() != r.Header().CaseCount {
-					t.Fatalf("EOF after %d records of %d", r.Count(), r.Header().CaseCount)
+				if err == io.EOF && r.Count() != r.Header().Count {
+					t.Fatalf("EOF after %d records of %d", r.Count(), r.Header().Count)
 				}
 				return
 			}

@@ -7,8 +7,8 @@ import (
 )
 
 // MergeHeaders is the header of the transcript that joins slices with
-// headers hs: hs sorted by CaseStart must be contiguous and agree on every
-// field but the case range. It returns the merged header and the order in
+// headers hs: hs sorted by First must be contiguous and come from the same
+// producer (SameProducer: everything but the record range agrees). It returns the merged header and the order in
 // which to read the slices.
 func MergeHeaders(hs []Header) (Header, []int, error) {
 	if len(hs) == 0 {
@@ -18,19 +18,17 @@ func MergeHeaders(hs []Header) (Header, []int, error) {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return hs[order[a]].CaseStart < hs[order[b]].CaseStart })
+	sort.SliceStable(order, func(a, b int) bool { return hs[order[a]].First < hs[order[b]].First })
 	m := hs[order[0]]
 	for _, i := range order[1:] {
 		h := hs[i]
-		if h.CaseStart != m.End() {
-			return Header{}, nil, fmt.Errorf("merge: slices are not contiguous: cases %d..%d then %d..%d", m.CaseStart, m.End()-1, h.CaseStart, h.End()-1)
+		if !h.SameProducer(m) {
+			return Header{}, nil, fmt.Errorf("merge: the transcript of records %d..%d was produced differently from the one of %d..%d (schema, hash or metadata differ)", h.First, h.End()-1, m.First, m.First+hs[order[0]].Count-1)
 		}
-		a, b := h, m
-		a.CaseStart, a.CaseCount, b.CaseStart, b.CaseCount = 0, 0, 0, 0
-		if a != b {
-			return Header{}, nil, fmt.Errorf("merge: slice at case %d was produced differently (header %+v, first slice %+v)", h.CaseStart, a, b)
+		if h.First != m.End() {
+			return Header{}, nil, fmt.Errorf("merge: not contiguous: records %d..%d then %d..%d", m.First, m.End()-1, h.First, h.End()-1)
 		}
-		m.CaseCount += h.CaseCount
+		m.Count += h.Count
 	}
 	return m, order, nil
 }

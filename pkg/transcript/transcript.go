@@ -20,30 +20,36 @@ import (
 // Magic opens every decompressed transcript.
 const Magic = "fsx-wasix-transcript"
 
-// Version is the format version this build writes and the newest it reads.
-const Version = 1
+// Version is the format version this build writes and the only one it
+// reads. Version 1 carried the oracle's fields in the header; version 2
+// frames any producer's records (Schema, SchemaHash, opaque Meta).
+const Version = 2
 
 // MaxRecord bounds one record, so a corrupt length cannot make a reader
 // allocate gigabytes.
 const MaxRecord = 1 << 20
 
-// Header describes a transcript. The transcript package interprets only
-// CaseStart and CaseCount (the trailer's count must equal CaseCount); the
-// rest is carried for the producer and consumers.
+// Header frames a transcript: which records it holds, and what they mean
+// as named by their producer. The transcript package interprets First and
+// Count (records are numbered from First; the trailer's count must equal
+// Count); Schema and SchemaHash are compared, never read (ExpectSchema);
+// Meta is the producer's own header, carried as opaque bytes.
 type Header struct {
-	CatalogHash string `msgpack:"catalog"`  // hex hash of the producer's catalog
-	Chain       int    `msgpack:"chain"`    // command sequence length
-	CaseStart   int64  `msgpack:"start"`    // first case index
-	CaseCount   int64  `msgpack:"count"`    // number of records
-	Platform    string `msgpack:"platform"` // GOOS/GOARCH of the producer
-	Runtime     string `msgpack:"runtime"`  // "native", or the runtime named by the producer's environment
-	Root        string `msgpack:"root"`     // the producer's case root, as it saw it
-	Output      string `msgpack:"output"`   // the report path, as the producer saw it
-	KeptFiles   bool   `msgpack:"kept"`     // case files were left in place for a host re-read
+	Schema     string `msgpack:"schema"`      // what the records are, e.g. "fsx-wasix oracle"
+	SchemaHash string `msgpack:"schema_hash"` // the producer's hash of their meaning: equal hashes, comparable records
+	First      int64  `msgpack:"first"`       // index of the first record
+	Count      int64  `msgpack:"count"`       // number of records
+	Meta       []byte `msgpack:"meta"`        // the producer's header, unread here
 }
 
-// End is one past the last case index.
-func (h Header) End() int64 { return h.CaseStart + h.CaseCount }
+// End is one past the last record's index.
+func (h Header) End() int64 { return h.First + h.Count }
+
+// SameProducer says whether a and b differ at most in their record range:
+// the condition for merging them.
+func (h Header) SameProducer(o Header) bool {
+	return h.Schema == o.Schema && h.SchemaHash == o.SchemaHash && bytes.Equal(h.Meta, o.Meta)
+}
 
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
@@ -55,11 +61,12 @@ type trailer struct {
 // Errors a reader returns, wrapped in a one-line message naming the file;
 // test them with errors.Is.
 var (
-	ErrBadMagic        = errors.New("not a transcript (bad magic)")
-	ErrNewerVersion    = errors.New("transcript format is newer than this build")
-	ErrTruncated       = errors.New("truncated transcript")
-	ErrCorrupt         = errors.New("corrupt transcript")
-	ErrCatalogMismatch = errors.New("catalog hash mismatch")
+	ErrBadMagic       = errors.New("not a transcript (bad magic)")
+	ErrNewerVersion   = errors.New("transcript format is newer than this build")
+	ErrOlderVersion   = errors.New("transcript format is older than this build")
+	ErrTruncated      = errors.New("truncated transcript")
+	ErrCorrupt        = errors.New("corrupt transcript")
+	ErrSchemaMismatch = errors.New("records of another schema")
 )
 
 // encoderOptions are fixed: the merge of shards must reproduce the bytes of
@@ -100,7 +107,7 @@ func newWriter(w io.Writer, h Header, version uint64) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	tw := &Writer{zw: zw, bw: bufio.NewWriterSize(zw, 64<<10), sum: fnv.New64a(), want: h.CaseCount}
+	tw := &Writer{zw: zw, bw: bufio.NewWriterSize(zw, 64<<10), sum: fnv.New64a(), want: h.Count}
 	tw.enc = msgpack.NewEncoder(tw.bw)
 	tw.enc.UseCompactInts(true)
 	if err := tw.writeHead(h, version); err != nil {
@@ -130,7 +137,7 @@ func Create(path string, h Header) (*Writer, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err // the message names path already
 		}
-		return nil, fmt.Errorf("cannot write report %s: %w", path, err)
+		return nil, fmt.Errorf("cannot write transcript %s: %w", path, err)
 	}
 	w, err := NewWriter(f, h)
 	if err != nil {
@@ -187,7 +194,7 @@ func binFrame(b *[5]byte, n int) []byte {
 func (w *Writer) Count() int64 { return w.count }
 
 // Close writes the trailer and finishes the stream. It fails, leaving no
-// report, when the number of records differs from the header's CaseCount.
+// transcript, when the number of records differs from the header's Count.
 func (w *Writer) Close() error {
 	err := w.err
 	if err == nil && w.count != w.want {
@@ -212,10 +219,10 @@ func (w *Writer) Close() error {
 	}
 	if err != nil {
 		w.f.Abort()
-		return fmt.Errorf("cannot write report %s: %w", w.f.Path(), err)
+		return fmt.Errorf("cannot write transcript %s: %w", w.f.Path(), err)
 	}
 	if err := w.f.Commit(); err != nil {
-		return fmt.Errorf("cannot write report: %w", err) // names the path
+		return fmt.Errorf("cannot write transcript: %w", err) // names the path
 	}
 	return nil
 }
@@ -235,11 +242,13 @@ func (w *Writer) Abort() {
 // Option adjusts what a reader accepts.
 type Option func(*options)
 
-type options struct{ catalog string }
+type options struct{ schema, hash string }
 
-// ExpectCatalog makes the reader reject a transcript whose catalog hash is
-// not hash: its records mean something else.
-func ExpectCatalog(hash string) Option { return func(o *options) { o.catalog = hash } }
+// ExpectSchema makes the reader reject a transcript whose records are not
+// of schema with this hash: they mean something else.
+func ExpectSchema(schema, hash string) Option {
+	return func(o *options) { o.schema, o.hash = schema, hash }
+}
 
 // Reader streams the records of a transcript.
 type Reader struct {
@@ -260,7 +269,7 @@ type Reader struct {
 func Open(path string, opts ...Option) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read report: %w", err)
+		return nil, fmt.Errorf("cannot read transcript: %w", err)
 	}
 	r, err := NewReader(f, path, opts...)
 	if err != nil {
@@ -337,7 +346,10 @@ func (r *Reader) readHead(o options) error {
 		return r.streamErr(err, "in the header")
 	}
 	if v > Version {
-		return r.fail(ErrNewerVersion, "version %d, this build reads up to %d", v, Version)
+		return r.fail(ErrNewerVersion, "version %d, this build reads version %d", v, Version)
+	}
+	if v > 0 && v < Version {
+		return r.fail(ErrOlderVersion, "version %d, this build reads version %d (regenerate it with this build)", v, Version)
 	}
 	if v == 0 {
 		return r.fail(ErrCorrupt, "format version 0")
@@ -345,11 +357,11 @@ func (r *Reader) readHead(o options) error {
 	if err := r.dec.Decode(&r.h); err != nil {
 		return r.streamErr(err, "in the header")
 	}
-	if r.h.CaseCount < 0 || r.h.CaseStart < 0 || r.h.End() < r.h.CaseStart {
-		return r.fail(ErrCorrupt, "header case range %d+%d", r.h.CaseStart, r.h.CaseCount)
+	if r.h.Count < 0 || r.h.First < 0 || r.h.End() < r.h.First {
+		return r.fail(ErrCorrupt, "header record range %d+%d", r.h.First, r.h.Count)
 	}
-	if o.catalog != "" && r.h.CatalogHash != o.catalog {
-		return r.fail(ErrCatalogMismatch, "report has %s, this build has %s (regenerate the report with this build)", r.h.CatalogHash, o.catalog)
+	if o.schema != "" && (r.h.Schema != o.schema || r.h.SchemaHash != o.hash) {
+		return r.fail(ErrSchemaMismatch, "it holds %q %s, this build expects %q %s (regenerate it with this build)", r.h.Schema, r.h.SchemaHash, o.schema, o.hash)
 	}
 	return nil
 }
@@ -397,8 +409,8 @@ func (r *Reader) Next() ([]byte, error) {
 	if n > MaxRecord {
 		return nil, r.fail(ErrCorrupt, "record %d: %d bytes exceeds %d", r.count, n, MaxRecord)
 	}
-	if r.count >= r.h.CaseCount {
-		return nil, r.fail(ErrCorrupt, "more records than the header's %d", r.h.CaseCount)
+	if r.count >= r.h.Count {
+		return nil, r.fail(ErrCorrupt, "more records than the header's %d", r.h.Count)
 	}
 	if cap(r.buf) < n {
 		r.buf = make([]byte, n)
@@ -418,8 +430,8 @@ func (r *Reader) readTrailer() error {
 	if err := r.dec.Decode(&t); err != nil {
 		return r.streamErr(err, "in the trailer")
 	}
-	if t.Count != r.count || t.Count != r.h.CaseCount {
-		return r.fail(ErrCorrupt, "trailer counts %d records, read %d, header promised %d", t.Count, r.count, r.h.CaseCount)
+	if t.Count != r.count || t.Count != r.h.Count {
+		return r.fail(ErrCorrupt, "trailer counts %d records, read %d, header promised %d", t.Count, r.count, r.h.Count)
 	}
 	if t.Checksum != r.sum.Sum64() {
 		return r.fail(ErrCorrupt, "checksum mismatch")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,8 +15,8 @@ import (
 )
 
 func testHeader(start, count int64) Header {
-	return Header{CatalogHash: "c0ffee", Chain: 2, CaseStart: start, CaseCount: count,
-		Platform: "linux/amd64", Runtime: "native", Root: "/tmp/x", Output: "/tmp/x/report.bin"}
+	return Header{Schema: "test records", SchemaHash: "c0ffee", First: start, Count: count,
+		Meta: []byte("\x81\xa4root\xa6/tmp/x")}
 }
 
 // rec is a record that varies with i but repeats, like oracle records.
@@ -27,7 +28,7 @@ func writeFile(t *testing.T, path string, h Header) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := h.CaseStart; i < h.End(); i++ {
+	for i := h.First; i < h.End(); i++ {
 		if err := w.Write(rec(i)); err != nil {
 			t.Fatal(err)
 		}
@@ -61,11 +62,11 @@ func TestRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.bin")
 	h := testHeader(10, 5000)
 	writeFile(t, path, h)
-	got, recs, err := readAll(path, ExpectCatalog("c0ffee"))
+	got, recs, err := readAll(path, ExpectSchema("test records", "c0ffee"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != h {
+	if !reflect.DeepEqual(got, h) {
 		t.Fatalf("header %+v, want %+v", got, h)
 	}
 	if len(recs) != 5000 {
@@ -117,7 +118,7 @@ func TestCountMismatchLeavesNoFile(t *testing.T) {
 func TestUnwritable(t *testing.T) {
 	t.Parallel()
 	_, err := Create(filepath.Join(t.TempDir(), "missing", "r.bin"), testHeader(0, 1))
-	if err == nil || !strings.Contains(err.Error(), "cannot write report") {
+	if err == nil || !strings.Contains(err.Error(), "cannot write transcript") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -132,6 +133,9 @@ func TestRejects(t *testing.T) {
 	var nbuf bytes.Buffer
 	nw, _ := newWriter(&nbuf, testHeader(0, 0), Version+1)
 	nw.Close()
+	var obuf bytes.Buffer // version 1 carried the oracle's fields: refused with a clear line
+	ow, _ := newWriter(&obuf, testHeader(0, 0), 1)
+	ow.Close()
 
 	// A zstd file that is not a transcript.
 	var other bytes.Buffer
@@ -155,7 +159,8 @@ func TestRejects(t *testing.T) {
 		{"not-zstd", []byte("hello, this is not a report at all"), nil, ErrBadMagic, "bad magic"},
 		{"other-zstd", other.Bytes(), nil, ErrBadMagic, "bad magic"},
 		{"corrupted", flipped, nil, ErrCorrupt, "corrupt"},
-		{"wrong-catalog", data, []Option{ExpectCatalog("beef")}, ErrCatalogMismatch, "catalog hash mismatch"},
+		{"wrong-schema-hash", data, []Option{ExpectSchema("test records", "beef")}, ErrSchemaMismatch, "another schema"},
+		{"wrong-schema", data, []Option{ExpectSchema("other records", "c0ffee")}, ErrSchemaMismatch, "another schema"},
 		{"trailing-garbage", append(append([]byte(nil), data...), "junk"...), nil, ErrCorrupt, "corrupt"},
 	}
 	nb := nbuf.Bytes()
@@ -165,7 +170,13 @@ func TestRejects(t *testing.T) {
 		opts []Option
 		want error
 		msg  string
-	}{"newer-version", nb, nil, ErrNewerVersion, "newer"})
+	}{"newer-version", nb, nil, ErrNewerVersion, "newer"}, struct {
+		name string
+		data []byte
+		opts []Option
+		want error
+		msg  string
+	}{"older-version", obuf.Bytes(), nil, ErrOlderVersion, "regenerate it with this build"})
 	for _, c := range cases {
 		p := filepath.Join(dir, c.name)
 		os.WriteFile(p, c.data, 0o644)
@@ -181,7 +192,7 @@ func TestRejects(t *testing.T) {
 			t.Errorf("%s: Verify err = %v", c.name, err)
 		}
 	}
-	if _, err := Verify(filepath.Join(dir, "missing.bin")); err == nil || !strings.Contains(err.Error(), "cannot read report") {
+	if _, err := Verify(filepath.Join(dir, "missing.bin")); err == nil || !strings.Contains(err.Error(), "cannot read transcript") {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -213,7 +224,7 @@ func TestMergeIsByteIdentical(t *testing.T) {
 		t.Fatalf("gap: %v", err)
 	}
 	other := testHeader(20000, 5)
-	other.Platform = "wasip1/wasm"
+	other.Meta = []byte("\x81\xa4root\xa6/data/")
 	op := filepath.Join(dir, "other.bin")
 	writeFile(t, op, other)
 	if err := Merge(filepath.Join(dir, "x.bin"), []string{whole, op}); err == nil || !strings.Contains(err.Error(), "produced differently") {
