@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
 
@@ -408,3 +409,56 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// The comparer's cheap signature is guestapi.DiffSignature of the whole
+// programs, for changes planted anywhere: a step, a snapshot step, the
+// final snapshot.
+func TestSignatureIsDiffSignature(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "c")
+	os.Mkdir(dir, 0o755)
+	ex, err := NewExecutor(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	g := NewGenerator(9, DefaultConfig())
+	c := NewComparer(9, nil)
+	r := rng{s: 1}
+	for k := int64(0); k < 300; k++ {
+		p := g.Program(k)
+		rec, err := ex.Run(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp := append([]byte(nil), rec...)
+		d, _ := DecodeRecord(exp, p)
+		i := r.intn(len(p) + 1)
+		switch {
+		case i == len(p) || p[i].Op.Kind == fsop.Snapshot:
+			es := &d.Final
+			if i < len(p) {
+				es = &d.Snaps[i]
+			}
+			if j := r.intn(len(*es)); r.chance(50) {
+				(*es)[j].O = fsop.Outcome{Err: fsop.EIO}
+			} else {
+				*es = append((*es)[:j], (*es)[j+1:]...)
+			}
+		case d.Steps[i].Err == fsop.OK && r.chance(50):
+			d.Steps[i].Value++
+		default:
+			d.Steps[i] = fsop.Outcome{Err: fsop.ENOTCAPABLE}
+		}
+		got := EncodeRecord(d, p)
+		if bytes.Equal(exp, got) {
+			continue
+		}
+		ep, gp := APIProgram(k, "", p, exp), APIProgram(k, "", p, got)
+		if want, have := guestapiSig(&ep, &gp), c.signature(p, exp, got); want != have {
+			t.Fatalf("program %d, change at %d: comparer says %q, DiffSignature %q", k, i, have, want)
+		}
+	}
+}
+
+func guestapiSig(e, g *guestapi.DiffProgram) string { return guestapi.DiffSignature(e, g) }

@@ -29,53 +29,80 @@ type Entry struct {
 // Decoded is a record taken apart.
 type Decoded struct {
 	Steps []fsop.Outcome
-	Snaps map[int][]Entry // snapshot steps' entries, by step
+	Snaps [][]Entry // a snapshot step's entries, by step (nil for other steps)
 	Final []Entry
 }
 
 // DecodeRecord takes the record of prog apart.
 func DecodeRecord(rec []byte, prog fsop.Program) (*Decoded, error) {
-	d := msgpack.NewDecoder(bytes.NewReader(rec))
-	n, err := d.DecodeArrayLen()
+	d := &Decoded{}
+	return d, d.decode(rec, prog)
+}
+
+// decode takes the record of prog apart into d, reusing d's memory.
+func (d *Decoded) decode(rec []byte, prog fsop.Program) error {
+	dec := msgpack.NewDecoder(bytes.NewReader(rec))
+	n, err := dec.DecodeArrayLen()
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		return fmt.Errorf("record: %w", err)
 	}
 	if n != len(prog)+1 {
-		return nil, fmt.Errorf("record: %d elements for a program of %d steps", n, len(prog))
+		return fmt.Errorf("record: %d elements for a program of %d steps", n, len(prog))
 	}
-	out := &Decoded{Steps: make([]fsop.Outcome, len(prog)), Snaps: map[int][]Entry{}}
+	d.Steps = resize(d.Steps, len(prog))
+	for len(d.Snaps) < len(prog) {
+		d.Snaps = append(d.Snaps, nil)
+	}
+	d.Snaps = d.Snaps[:len(prog)]
 	for i := range prog {
 		if prog[i].Op.Kind == fsop.Snapshot {
-			if out.Snaps[i], err = decodeSnap(d); err != nil {
-				return nil, fmt.Errorf("record step %d: %w", i, err)
+			if d.Snaps[i], err = decodeSnap(dec, d.Snaps[i]); err != nil {
+				return fmt.Errorf("record step %d: %w", i, err)
 			}
 			continue
 		}
-		if err := fsop.DecodeOutcome(d, &out.Steps[i]); err != nil {
-			return nil, fmt.Errorf("record step %d: %w", i, err)
+		d.Snaps[i] = nil
+		if err := fsop.DecodeOutcome(dec, &d.Steps[i]); err != nil {
+			return fmt.Errorf("record step %d: %w", i, err)
 		}
 	}
-	if out.Final, err = decodeSnap(d); err != nil {
-		return nil, fmt.Errorf("record final snapshot: %w", err)
+	if d.Final, err = decodeSnap(dec, d.Final); err != nil {
+		return fmt.Errorf("record final snapshot: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
-func decodeSnap(d *msgpack.Decoder) ([]Entry, error) {
+// resize is s with n emptied outcomes, reusing s's memory and names.
+func resize(s []fsop.Outcome, n int) []fsop.Outcome {
+	for len(s) < n {
+		s = append(s, fsop.Outcome{})
+	}
+	s = s[:n]
+	for i := range s {
+		s[i] = fsop.Outcome{Names: s[i].Names[:0]}
+	}
+	return s
+}
+
+func decodeSnap(d *msgpack.Decoder, es []Entry) ([]Entry, error) {
 	n, err := d.DecodeArrayLen()
 	if err != nil {
-		return nil, err
+		return es, err
 	}
 	if n < 0 || n%2 != 0 || n > 2*(maxSnapshot+1+Handles) {
-		return nil, fmt.Errorf("snapshot of %d elements", n)
+		return es, fmt.Errorf("snapshot of %d elements", n)
 	}
-	es := make([]Entry, n/2)
+	for len(es) < n/2 {
+		es = append(es, Entry{})
+	}
+	es = es[:n/2]
 	for i := range es {
+		es[i].O = fsop.Outcome{Names: es[i].O.Names[:0]}
 		if es[i].Path, err = d.DecodeString(); err != nil {
-			return nil, err
+			return es, err
 		}
 		if err := fsop.DecodeOutcome(d, &es[i].O); err != nil {
-			return nil, err
+			return es, err
 		}
 	}
 	return es, nil
@@ -140,9 +167,15 @@ func whatOf(k fsop.Kind) string {
 }
 
 // Command is what a signature calls op: its kind, with the open flags or
-// the seek origin, which decide the answer; names and sizes are left out.
+// the seek origin, which decide the answer, and "0" for I/O of zero bytes
+// (POSIX lets it skip the checks other sizes get); names and other sizes
+// are left out.
 func Command(op *fsop.Op) string {
 	switch op.Kind {
+	case fsop.Read, fsop.Write, fsop.MapRead, fsop.MapWrite:
+		if op.Size == 0 {
+			return op.Kind.String() + " 0"
+		}
 	case fsop.Open:
 		return "open " + FormatFlags(op.Flags)
 	case fsop.Seek:
@@ -183,30 +216,35 @@ func APIProgram(index int64, label string, prog fsop.Program, rec []byte) guesta
 	p := guestapi.DiffProgram{Index: index, Label: label, Text: string(AppendProgram(nil, "", prog)), Record: hex.EncodeToString(rec)}
 	dec, err := DecodeRecord(rec, prog)
 	for i := range prog {
-		op := &prog[i].Op
-		st := guestapi.DiffStep{Step: i, Worker: prog[i].Worker, Op: FormatOp(op), Command: Command(op)}
-		switch {
-		case err != nil:
-			st.Class, st.Outcome = "undecodable", "undecodable record: "+err.Error()
-		case op.Kind == fsop.Snapshot:
-			st.Class, st.Outcome, st.What = "ok", "ok", "entries"
-			st.Snapshot = APIEntries(dec.Snaps[i])
-		default:
-			o := &dec.Steps[i]
-			st.Class, st.Outcome = "ok", FormatOutcome(op.Kind, o)
-			if o.Err != fsop.OK {
-				st.Class = o.Err.String()
-			} else {
-				st.What = whatOf(op.Kind)
-			}
-		}
-		p.Steps = append(p.Steps, st)
+		p.Steps = append(p.Steps, apiStep(prog, i, dec, err))
 	}
 	p.Final = []guestapi.DiffEntry{}
 	if err == nil {
 		p.Final = APIEntries(dec.Final)
 	}
 	return p
+}
+
+// apiStep is step i of prog with its outcome from dec.
+func apiStep(prog fsop.Program, i int, dec *Decoded, err error) guestapi.DiffStep {
+	op := &prog[i].Op
+	st := guestapi.DiffStep{Step: i, Worker: prog[i].Worker, Op: FormatOp(op), Command: Command(op)}
+	switch {
+	case err != nil:
+		st.Class, st.Outcome = "undecodable", "undecodable record: "+err.Error()
+	case op.Kind == fsop.Snapshot:
+		st.Class, st.Outcome, st.What = "ok", "ok", "entries"
+		st.Snapshot = APIEntries(dec.Snaps[i])
+	default:
+		o := &dec.Steps[i]
+		st.Class, st.Outcome = "ok", FormatOutcome(op.Kind, o)
+		if o.Err != fsop.OK {
+			st.Class = o.Err.String()
+		} else {
+			st.What = whatOf(op.Kind)
+		}
+	}
+	return st
 }
 
 // Explain spells a divergent program: every step with its outcome, and

@@ -240,12 +240,14 @@ type DiffSummary struct {
 	// is off, so it must stay small per program.
 	AllocBytes uint64 `json:"alloc_bytes"`
 
-	Compared   int64            `json:"compared"`
-	Divergent  int64            `json:"divergent"`
-	Suppressed int64            `json:"suppressed"`
-	Groups     []DiffGroup      `json:"groups,omitempty"`
-	First      []DiffDivergence `json:"first,omitempty"`
-	OK         bool             `json:"ok"`
+	Compared   int64       `json:"compared"`
+	Divergent  int64       `json:"divergent"`
+	Suppressed int64       `json:"suppressed"`
+	Groups     []DiffGroup `json:"groups,omitempty"`
+	// First is the first divergent program of each unsuppressed signature,
+	// for the first 20 signatures, spelled out.
+	First []DiffDivergence `json:"first,omitempty"`
+	OK    bool             `json:"ok"`
 }
 
 // DiffGroup is every divergent program with one signature.
@@ -283,7 +285,7 @@ func (s *DiffSummary) WriteReport(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	if len(s.First) > 0 {
-		fmt.Fprintf(w, "first %d divergent programs:\n", len(s.First))
+		fmt.Fprintf(w, "the first divergent program of each signature (%d):\n", len(s.First))
 		for _, d := range s.First {
 			fmt.Fprintf(w, "%s\n  signature: %s\n", strings.TrimRight(d.Report, "\n"), d.Signature)
 		}
