@@ -164,7 +164,8 @@ const GeneratorVersion = "diff generator v1"
 const recordFormat = "diff record v1: [step outcomes.., final snapshot]; outcome = fsop outcome | snapshot; " +
 	"snapshot = [path, state].. sorted depth-first; stat of a dir = 1<<62; unspecified batch count = 1<<61; " +
 	"stream verdicts on close; EEXIST->ENOTEMPTY for rmdir/rename/remove_all; EPERM->EISDIR for delete; " +
-	"dir seek offsets = 0; DIRECTORY with write access = EISDIR; fill byte per step"
+	"seek on a dir handle not issued = 1<<61; read of a dir EINVAL->EISDIR; ENOENT listing a removed dir = its end; " +
+	"DIRECTORY with write access = EISDIR; fill byte per step"
 
 // describeCatalog writes everything that decides what a program means:
 // the namespace, the classes and their operands, the operand sets, the

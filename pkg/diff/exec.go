@@ -36,7 +36,7 @@ type handle struct {
 // exactly once; nothing is returned that was never there.
 type stream struct {
 	read     bool  // a batch was read
-	key      int8  // the path the handle was opened on (fsop.NoFile: the root)
+	key      int8  // the path of the directory now (fsop.NoFile: the root; or detached, outOfReach)
 	baseline uint8 // leaves in the directory when the handle was opened
 	touched  uint8 // leaves of this directory some namespace op has named since
 	seen     [NumLeaves]uint8
@@ -200,7 +200,6 @@ var streamPaths = [Handles]string{"h0 stream", "h1 stream", "h2 stream", "h3 str
 func (e *Executor) exec(i int) {
 	op := &e.prog[i].Op
 	e.step = i
-	e.touch(op)
 	if op.Kind == fsop.Snapshot {
 		e.snapStart()
 		e.walkRoot()
@@ -228,6 +227,7 @@ func (e *Executor) exec(i int) {
 	if r.Err != fsop.OK {
 		o.Err = r.Err
 	} else {
+		e.touch(op)
 		o.Value = r.Value
 		switch op.Kind {
 		case fsop.Read, fsop.MapRead:
@@ -244,56 +244,93 @@ func (e *Executor) exec(i int) {
 	e.rec = o.Append(e.rec)
 }
 
-// touch marks, in every open directory stream, the leaves a namespace op
-// names in that stream's directory: from then on POSIX does not say
-// whether the stream returns them. It goes by the program, not by the
-// outcome, so both platforms mark the same leaves. A stream is keyed by
-// the path it was opened on; an op that can move a directory a stream may
-// be on (a rename from or onto d0 or d1 at the root) or remove names below
-// its path (remove_all) marks every leaf of every stream, so a mark is
-// never missed, only sometimes given where it was not needed.
+// touch updates every open directory stream after a namespace op that
+// succeeded: the leaves it named in the stream's directory are marked
+// (POSIX does not say whether a stream returns entries added or removed
+// after it was opened), and a stream follows its directory — a rename
+// moves its key, removing the directory detaches it (no name reaches it
+// then, and nothing may be created in it). It goes by the outcome: where
+// two platforms' outcomes differ, that step is the divergence reported
+// first, so what follows from it does not decide a signature. A stream
+// whose directory moves out of the namespace's reach, or that remove_all
+// empties, has every leaf marked.
 func (e *Executor) touch(op *fsop.Op) {
-	var dirs [2]int8
-	var leaves [2]int
-	n, all := 0, false
-	add := func(p int8) {
-		if p >= 0 {
-			dirs[n], leaves[n] = parentPath(p), leafOf(p)
-			n++
-		}
-	}
 	switch op.Kind {
 	case fsop.Open:
-		if op.Flags&fsop.Create != 0 {
-			add(op.File)
+		if op.Flags&fsop.Create != 0 && op.File >= 0 {
+			e.mark(op.File)
 		}
-	case fsop.Delete, fsop.Mkdir, fsop.Rmdir:
-		add(op.File)
-	case fsop.Rename:
-		add(op.File)
-		add(op.File2)
-		all = isRootDir(op.File) || isRootDir(op.File2)
-	case fsop.Link:
-		add(op.File2)
+	case fsop.Delete, fsop.Mkdir, fsop.Link:
+		p := op.File
+		if op.Kind == fsop.Link {
+			p = op.File2
+		}
+		e.mark(p)
+	case fsop.Rmdir:
+		e.mark(op.File)
+		e.rekey(func(k int8) int8 {
+			if k == op.File {
+				return detached
+			}
+			return k
+		})
 	case fsop.RemoveAll:
-		all = true
+		e.mark(op.File)
+		for i := range e.handles {
+			h := &e.handles[i]
+			if h.open && h.dir && (h.st.key == op.File || h.st.key >= 0 && parentPath(h.st.key) == op.File) {
+				h.st.touched, h.st.key = 0xff, detached
+			}
+		}
+	case fsop.Rename:
+		s, d := op.File, op.File2
+		if s == d {
+			return
+		}
+		e.mark(s)
+		e.mark(d)
+		e.rekey(func(k int8) int8 {
+			switch {
+			case k == d:
+				return detached // an empty directory the rename replaced
+			case k == s:
+				return d
+			case k >= 0 && parentPath(k) == s: // a directory inside the one that moved
+				if c := childOf(d, leafOf(k)); c >= 0 {
+					return c
+				}
+				return outOfReach
+			}
+			return k
+		})
 	}
-	if n == 0 && !all {
-		return
+}
+
+// Stream keys that are not paths.
+const (
+	detached   int8 = -2 // the directory was removed: no name reaches it
+	outOfReach int8 = -3 // the directory moved below the namespace's depth
+)
+
+// mark marks leaf p in the streams of p's directory.
+func (e *Executor) mark(p int8) {
+	dir, leaf := parentPath(p), leafOf(p)
+	for i := range e.handles {
+		if h := &e.handles[i]; h.open && h.dir && h.st.key == dir {
+			h.st.touched |= 1 << leaf
+		}
 	}
+}
+
+// rekey moves every open stream's key through f.
+func (e *Executor) rekey(f func(int8) int8) {
 	for i := range e.handles {
 		h := &e.handles[i]
 		if !h.open || !h.dir {
 			continue
 		}
-		if all {
+		if h.st.key = f(h.st.key); h.st.key == outOfReach {
 			h.st.touched = 0xff
-			continue
-		}
-		for j := 0; j < n; j++ {
-			if h.st.key == dirs[j] {
-				h.st.touched |= 1 << leaves[j]
-			}
 		}
 	}
 }
@@ -308,10 +345,6 @@ func parentPath(p int8) int8 {
 	}
 	return fsop.NoFile
 }
-
-// isRootDir says whether p is d0 or d1 at the root: the directories whose
-// children have names.
-func isRootDir(p int8) bool { return p == 4 || p == 5 }
 
 func ok(v int64) fsop.Result { return fsop.Result{Value: v} }
 
