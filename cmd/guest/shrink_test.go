@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // From a failure to its minimal reproduction in two commands: the run's
@@ -74,6 +76,32 @@ func TestShrinkBadInput(t *testing.T) {
 			_, stderr, code := guest(t, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 				t.Fatalf("exit %d (want %d), stderr must be one line with %q:\n%s", code, tc.code, tc.want, stderr)
+			}
+		})
+	}
+}
+
+// The contract's builders make command lines this guest accepts: -1 ops
+// ("unlimited", the default) among them, which the CLI cannot take as "-N -1".
+func TestBuildersMakeAcceptedCommandLines(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ops := filepath.Join(dir, "ops.fsxops")
+	os.WriteFile(ops, []byte("write 0 0x10 0\nread 0 0x10 0x10\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"replay, unlimited", guestapi.Random{NumOps: -1, Seed: 2, Threads: 1, ReplayOps: ops, File: filepath.Join(dir, "a")}.Args(), 0},
+		{"record", guestapi.Random{NumOps: 50, Seed: 2, Threads: 1, RecordOps: filepath.Join(dir, "r.fsxops"), File: filepath.Join(dir, "b")}.Args(), 0},
+		{"shrink of a passing program", guestapi.Random{NumOps: -1, Seed: 2, Threads: 1, ShrinkOps: ops, File: filepath.Join(dir, "c")}.Args(), exitNothingToShrink},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, stderr, code := guest(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, out, stderr)
 			}
 		})
 	}
