@@ -27,6 +27,7 @@ type OracleFlags struct {
 	OracleKeepFiles   bool   `name:"oracle-keep-files" help:"Keep every case's files in FILE/case-NNNNNNN/ (implied by --oracle-expected with an --oracle-output inside FILE: the seed's mounted-volume run, which --oracle-verify-files re-reads)."`
 	OracleKnown       string `name:"oracle-known" help:"File of known divergence signatures (one per line) to report as suppressed."`
 	OracleHostRoot    string `name:"oracle-host-root" help:"--oracle-verify-files: host directory of the runtime's case root (default: derived from where the report was written and is read)."`
+	OracleStopFirst   bool   `name:"oracle-stop-first" help:"With --oracle-expected: stop at the first unsuppressed divergence and write no report (to measure how soon a broken filesystem is noticed)."`
 	CaseStart         int64  `name:"case-start" default:"0" help:"Oracle: first case index to run."`
 	CaseCount         int64  `name:"case-count" default:"-1" help:"Oracle: number of cases to run (default: to the last case)."`
 }
@@ -90,6 +91,10 @@ func runOracle(cli *CLI) error {
 			KeepFiles: cli.OracleKeepFiles || keepImplied(cli),
 		},
 		Output: cli.OracleOutput, Expected: cli.OracleExpected, Known: known,
+		StopAtFirst: cli.OracleStopFirst,
+	}
+	if cli.OracleStopFirst && cli.OracleExpected == "" {
+		return usagef("--oracle-stop-first needs --oracle-expected: it stops at the first divergence from it")
 	}
 	// Prepare is the one place the root, the range and the expected report
 	// are checked: bad input is refused before the banner says anything runs.
@@ -120,17 +125,20 @@ func runOracle(cli *CLI) error {
 	sum := guestapi.OracleSummary{
 		Mode: guestapi.ModeOracle, Chain: L, CatalogHash: oracle.CatalogHash, TotalCases: total, CaseStart: start, CaseCount: count,
 		Root: res.Header.Root, Output: res.Header.Output, Platform: res.Header.Platform, Runtime: res.Header.Runtime,
-		Seconds: res.Elapsed.Seconds(), OK: true,
+		Seconds: res.Elapsed.Seconds(), OK: true, Stopped: res.Stopped,
 	}
 	if s := res.Elapsed.Seconds(); s > 0 {
 		sum.CasesPerSec = float64(count) / s
 	}
-	if cli.OracleOutput != "" {
+	if cli.OracleOutput != "" && !res.Stopped {
 		if st, err := os.Stat(cli.OracleOutput); err == nil {
 			sum.ReportBytes = st.Size()
 		}
 	}
-	if !cli.Quiet {
+	if !cli.Quiet && res.Stopped {
+		fmt.Fprintf(human, "oracle: stopped at the first divergence, case %d of %d..%d, after %.2fs (no report written)\n",
+			start+res.Comparer.Compared-1, start, start+count-1, sum.Seconds)
+	} else if !cli.Quiet {
 		fmt.Fprintf(human, "oracle: ran %d cases in %.2fs (%.0f cases/s)\n", count, sum.Seconds, sum.CasesPerSec)
 		if cli.OracleOutput != "" {
 			fmt.Fprintf(human, "oracle: report %s: %d bytes (%.2f bytes/case)%s\n", cli.OracleOutput, sum.ReportBytes, float64(sum.ReportBytes)/float64(count),

@@ -93,7 +93,9 @@ func shrinkAfter(cli *CLI, opts exerciser.Options, res exerciser.Result) {
 			o.Out = os.Stdout
 		}
 		cli.ReplayOps = w.Failure.OpsFile
-		if err := shrinkRun(cli, o, ops); err != nil {
+		// With --json the run's result is the JSON; the shrink is words on
+		// stderr (o.Out already is).
+		if err := shrinkRun(cli, o, ops, false); err != nil {
 			fmt.Fprintln(os.Stderr, "fsx-wasix: --shrink:", err)
 		}
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,6 +53,28 @@ func TestShrinkCommand(t *testing.T) {
 	rout, _, rcode := guest(t, args...)
 	if rcode != 110 || !strings.Contains(rout, "at op "+m[2]+":") {
 		t.Fatalf("replay of the minimal program: exit %d, want 110 at op %s:\n%s", rcode, m[2], rout)
+	}
+}
+
+// shrink --json is one ShrinkResult on stdout: the minimal program, its
+// failure and how to replay it.
+func TestShrinkJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if _, _, code := guest(t, "-N", "800", "-S", "4", "-j", "1", "--inject", "500", file); code == 0 {
+		t.Fatal("the injected run passed")
+	}
+	out, stderr, code := guest(t, "shrink", file+".fsxops", "--json", file)
+	var r guestapi.ShrinkResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, stdout is not one ShrinkResult (%v):\n%s\nstderr:\n%s", code, err, out, stderr)
+	}
+	if !r.Minimal || r.Ops != len(r.Program) || r.Ops < 1 || r.Ops >= r.Original || r.Failure == nil || r.Failure.Op != int64(r.Ops) || r.Failure.ReplayOps == "" {
+		t.Fatalf("result %+v", r)
+	}
+	if !strings.Contains(stderr, "shrink: ") {
+		t.Fatalf("the words did not go to stderr:\n%s", stderr)
 	}
 }
 

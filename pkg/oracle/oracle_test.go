@@ -329,6 +329,15 @@ func TestTamperedExpectedFails(t *testing.T) {
 	if res.Comparer.Failed() || res.Comparer.Suppressed != 1 || !strings.Contains(rep.String(), "suppressed") {
 		t.Fatalf("known signature not suppressed visibly:\n%s", rep.String())
 	}
+	// StopAtFirst ends the run at the divergent case and writes no report.
+	out := filepath.Join(dir, "stopped.bin")
+	res, err = Execute(context.Background(), Options{Config: cfg, Expected: bad, Output: out, StopAtFirst: true})
+	if err != nil || !res.Stopped || res.Comparer.Compared != victim+1 || res.Comparer.Divergent != 1 {
+		t.Fatalf("stop at first: %v, stopped %v after %d cases", err, res.Stopped, res.Comparer.Compared)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a stopped run wrote a report")
+	}
 }
 
 // TestBadInputWritesNothing: a bad expected report or an impossible range
