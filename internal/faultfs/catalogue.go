@@ -176,7 +176,7 @@ var catalogue = []Def{
 		Ops:    "fd_filestat_get (writes and ftruncate record the old size)",
 		Counts: "fstat of a file whose size changed since",
 		Issues: []string{wasmerPR + "6940"},
-		Detect: "random mode (120); oracle chain 2 (open, write: the snapshot's fstat is stale)",
+		Detect: "random mode (130: the fstat after the start-up ftruncate check); oracle chain 2 (open, write: the snapshot's fstat is stale)",
 	},
 	{
 		Name: StaleSeekEnd, Group: "size",
