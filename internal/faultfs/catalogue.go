@@ -265,16 +265,15 @@ var catalogue = []Def{
 		Class:  "fsync failing",
 		Ops:    "fd_sync",
 		Counts: "fsync",
-		Issues: []string{wasmer + "4323"},
 		Detect: "random mode with an fsync weight (152); the seed config has none",
 	},
 	{
 		Name: FdatasyncEIO, Group: "sync",
 		Desc:   "fdatasync of a regular file fails with EIO",
-		Class:  "fdatasync failing",
+		Class:  "fdatasync failing (Wasmer answered EACCES to a valid fdatasync)",
 		Ops:    "fd_datasync",
 		Counts: "fdatasync",
-		Issues: []string{wasmer + "4340"},
+		Issues: []string{wasmer + "1705", wasmer + "4340"},
 		Detect: "random mode with an fdatasync weight (153); the seed config has none",
 	},
 	{

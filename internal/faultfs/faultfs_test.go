@@ -258,3 +258,24 @@ func TestSeeded(t *testing.T) {
 		t.Errorf("shifts %d, %d; want 1 and 2", f1.shift(), f2.shift())
 	}
 }
+
+// TestDocsListEveryFault: docs/faults.md has a table row for every fault
+// and cites every issue the catalogue does.
+func TestDocsListEveryFault(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "faults.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, d := range Catalogue() {
+		row := "| `" + string(d.Name) + "` | " + d.Desc + " | " + d.Class + " | "
+		if !strings.Contains(doc, row) {
+			t.Errorf("docs/faults.md has no row starting %q", row)
+		}
+		for _, u := range d.Issues {
+			if !strings.Contains(doc, "("+u+")") {
+				t.Errorf("docs/faults.md does not cite %s for %s", u, d.Name)
+			}
+		}
+	}
+}
