@@ -24,6 +24,7 @@ func (w *faultFS) OpenFile(p string, flag sys.Oflag, perm fs.FileMode) (sys.File
 	f := w.f
 	p = path.Clean(p)
 	recreated, oldSize := false, int64(0)
+	truncated := int64(0) // the size an open(O_TRUNC) cuts away
 	f.mu.Lock()
 	switch f.Kind {
 	case OpenTruncIgnored:
@@ -43,6 +44,12 @@ func (w *faultFS) OpenFile(p string, flag sys.Oflag, perm fs.FileMode) (sys.File
 	case OpenAppendIgnored:
 		if flag&sys.O_APPEND != 0 && f.hit(func() string { return "open(O_APPEND) of " + p + " opened a normal handle" }) {
 			flag &^= sys.O_APPEND
+		}
+	case StaleFstatSize, StaleSeekEnd:
+		if flag&sys.O_TRUNC != 0 {
+			if st, e := w.FS.Lstat(p); e == 0 && st.Mode.IsRegular() {
+				truncated = st.Size
+			}
 		}
 	case SizeAfterRecreate:
 		if old, ok := w.removed[p]; ok && flag&sys.O_CREAT != 0 {
@@ -79,6 +86,10 @@ func (w *faultFS) OpenFile(p string, flag sys.Oflag, perm fs.FileMode) (sys.File
 			f.open[h.key] = map[*handle]struct{}{}
 		}
 		f.open[h.key][h] = struct{}{}
+		if truncated > 0 { // the size before this open truncated the file
+			s := f.state(h.key)
+			s.staleSize, s.hasStale = truncated, true
+		}
 		if recreated {
 			s := f.state(h.key)
 			s.ghost, s.hasGhost = oldSize, true

@@ -439,6 +439,9 @@ var scenarios = []struct {
 			r.fstat(g)
 			r.stat("f") // path stat is honest
 			r.seek(f, 0, io.SeekEnd)
+			h := r.open("f", sys.O_RDWR|sys.O_TRUNC) // findings.md #2: stale after truncate-on-open
+			r.fstat(h)
+			r.fstat(f)
 		},
 		want: []string{
 			"open f RDWR|CREAT: ok",
@@ -452,6 +455,9 @@ var scenarios = []struct {
 			"fstat: size 5 ok",
 			"stat f: size 2 ok",
 			"seek 0 END: 2 ok",
+			"open f RDWR|TRUNC: ok",
+			"fstat: size 2 ok",
+			"fstat: size 2 ok",
 		},
 	},
 	{
@@ -465,6 +471,8 @@ var scenarios = []struct {
 			r.seek(f, 0, io.SeekEnd)
 			r.seek(f, 0, io.SeekStart) // other seeks are honest
 			r.fstat(f)
+			g := r.open("f", sys.O_RDWR|sys.O_TRUNC)
+			r.seek(g, 0, io.SeekEnd)
 		},
 		want: []string{
 			"open f RDWR|CREAT: ok",
@@ -475,6 +483,8 @@ var scenarios = []struct {
 			"seek 0 END: 5 ok",
 			"seek 0 START: 0 ok",
 			"fstat: size 8 ok",
+			"open f RDWR|TRUNC: ok",
+			"seek 0 END: 8 ok",
 		},
 	},
 	{
