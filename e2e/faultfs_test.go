@@ -1,7 +1,9 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -140,6 +142,55 @@ func TestFaultCatalogueRandom(t *testing.T) {
 				t.Fatalf("no failure report naming the failing op:\n%s", tail(out))
 			}
 			t.Logf("%s: exit %d at op %s", c.fault, code, m[1])
+		})
+	}
+}
+
+// TestFaultCatalogueRandomSync: the sync faults need a workload that
+// syncs: the seed's config with fsync and fdatasync weights 1.
+func TestFaultCatalogueRandomSync(t *testing.T) {
+	r := needRunner(t, "wazero", true)
+	wasm := testutil.GuestWasm(t)
+	for _, c := range []struct {
+		fault string
+		codes []int // any of these
+	}{
+		{"", []int{0}},
+		{"fsync-eio@/data", []int{152}},
+		{"fdatasync-eio@/data", []int{153}},
+		{"fsync-drops-write@/data", []int{110, 120}},
+	} {
+		name := c.fault
+		if name == "" {
+			name = "none"
+		}
+		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
+			t.Parallel()
+			work := t.TempDir()
+			writeConfig(t, work)
+			cfg, err := os.ReadFile(filepath.Join(work, "fsx-10mb.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg = bytes.Replace(cfg, []byte("fsync = 0\nfdatasync = 0"), []byte("fsync = 1\nfdatasync = 1"), 1)
+			if err := os.WriteFile(filepath.Join(work, "fsx-10mb.toml"), cfg, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := randomSpec(wasm, work, t.TempDir(), "/data", catalogueArgs...)
+			s.Fault = c.fault
+			code, out, err := run(t, r, s)
+			if err != nil {
+				t.Fatalf("run: %v\n%s", err, out)
+			}
+			if c.fault != "" && !strings.Contains(out, "wazero: fault "+c.fault+" injected: ") {
+				t.Fatalf("the fault did not fire (exit %d):\n%s", code, tail(out))
+			}
+			if !slices.Contains(c.codes, code) {
+				t.Fatalf("exit %d, want one of %v\n%s", code, c.codes, tail(out))
+			}
+			if m := failedAtRE.FindStringSubmatch(out); m != nil {
+				t.Logf("%s: exit %d at op %s", c.fault, code, m[1])
+			}
 		})
 	}
 }
