@@ -181,7 +181,7 @@ var catalogue = []Def{
 	{
 		Name: StaleSeekEnd, Group: "size",
 		Desc:   "lseek(SEEK_END) counts from the size before the last size-changing write, ftruncate or open(O_TRUNC)",
-		Class:  "seek(END) using a stale size",
+		Class:  "seek(END) using a stale or wrong size while fstat may be right",
 		Ops:    "fd_seek (writes, ftruncate and path_open with O_TRUNC record the old size)",
 		Counts: "seek from the end of a file whose size changed since",
 		Issues: []string{wasmer + "6427"},
@@ -198,10 +198,10 @@ var catalogue = []Def{
 	},
 	{
 		Name: OpenExclIgnored, Group: "open-flag",
-		Desc:   "path_open with O_CREAT|O_EXCL of an existing file opens it instead of failing with EEXIST",
-		Class:  "O_EXCL ignored",
+		Desc:   "path_open with O_CREAT and O_EXCL of an existing file opens it instead of failing with EEXIST",
+		Class:  "O_EXCL ignored (Wasmer ignored it for directories)",
 		Ops:    "path_open",
-		Counts: "open with O_CREAT|O_EXCL of an existing path",
+		Counts: "open with O_CREAT and O_EXCL of an existing path",
 		Issues: []string{wasmer + "4791", wasmerPR + "4793"},
 		Detect: "oracle chain 2 (open(read_write_create), open(read_write_create_new))",
 	},

@@ -177,8 +177,8 @@ func TestCatalogueEntries(t *testing.T) {
 		seen[d.Name] = true
 		for what, v := range map[string]string{"group": d.Group, "description": d.Desc, "bug class": d.Class,
 			"ops": d.Ops, "counts": d.Counts, "detect": d.Detect} {
-			if v == "" || strings.Contains(v, "\n") {
-				t.Errorf("%s: %s empty or not one line", d.Name, what)
+			if v == "" || strings.ContainsAny(v, "\n|") {
+				t.Errorf("%s: %s empty, not one line, or has a | (docs/faults.md's table cells)", d.Name, what)
 			}
 		}
 		for _, u := range d.Issues {
