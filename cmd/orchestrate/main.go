@@ -8,6 +8,7 @@
 //	go run ./cmd/orchestrate --runtime wazero,wasmer-sdk --volumes data --json
 //	go run ./cmd/orchestrate --chain 3 --shard 2/8        # one machine's part
 //	go run ./cmd/orchestrate merge -o all.bin shard*.bin  # join the parts
+//	go run ./cmd/orchestrate detect                       # the fault detection table
 //
 // Outputs live in the current directory: build/ (guest binaries), cache/
 // (native reports) and oracle-runs/<run>/ (this run's reports). The work is
@@ -43,8 +44,9 @@ const (
 // CLI is the command line. `run` is the default command, so the flags of a
 // plain `orchestrate -chain 3` are RunCmd's.
 type CLI struct {
-	Run   RunCmd   `cmd:"" default:"withargs" help:"Run the oracle pipeline (the default command)."`
-	Merge MergeCmd `cmd:"" help:"Join shard reports into one report, byte-identical to the unsharded run's."`
+	Run    RunCmd    `cmd:"" default:"withargs" help:"Run the oracle pipeline (the default command)."`
+	Merge  MergeCmd  `cmd:"" help:"Join shard reports into one report, byte-identical to the unsharded run's."`
+	Detect DetectCmd `cmd:"" help:"Measure which mode notices which fault of the catalogue, and how soon (writes docs/detection.md)."`
 }
 
 // RunCmd is the pipeline's flags.
@@ -125,6 +127,8 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	switch kctx.Command() {
 	case "merge <REPORT>":
 		return cli.Merge.run(e)
+	case "detect":
+		return cli.Detect.run(ctx, e)
 	default:
 		return cli.Run.run(ctx, e)
 	}

@@ -91,6 +91,7 @@ type Oracle struct {
 	Known     string // --oracle-known: known divergence signatures, reported as suppressed
 	Output    string // --oracle-output: write the run's report here
 	KeepFiles bool   // --oracle-keep-files: keep every case's files under ROOT for --oracle-verify-files
+	StopFirst bool   // --oracle-stop-first: end at the first unsuppressed divergence (no report)
 	Quiet     bool   // -q
 	Verbose   bool   // -v
 	JSON      bool   // --json
@@ -117,6 +118,9 @@ func (o Oracle) Args() []string {
 	}
 	if o.KeepFiles {
 		a = append(a, "--oracle-keep-files")
+	}
+	if o.StopFirst {
+		a = append(a, "--oracle-stop-first")
 	}
 	a = appendCommon(a, o.Quiet, o.Verbose, o.JSON)
 	return append(a, o.Root)
