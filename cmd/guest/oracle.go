@@ -196,17 +196,7 @@ func keepImplied(cli *CLI) bool {
 
 // fillCompare copies the comparison into the summary: the counts, the
 // groups and the first divergent programs, in pkg/oracle's order.
-func fillCompare(sum *guestapi.OracleSummary, c *oracle.Comparer) {
-	sum.Compared, sum.Divergent, sum.Suppressed, sum.HostFiles = c.Compared, c.Divergent, c.Suppressed, c.HostFiles
-	sum.Groups, sum.First = nil, nil
-	for _, g := range c.Groups() {
-		sum.Groups = append(sum.Groups, guestapi.OracleGroup{Signature: g.Signature, Count: g.Count, Suppressed: g.Suppressed, Example: g.Example})
-	}
-	for _, d := range c.Shown() {
-		sum.First = append(sum.First, guestapi.OracleDivergence{Index: d.Index, Signature: d.Signature, Suppressed: d.Suppressed, Program: d.Program})
-	}
-	sum.OK = !c.Failed()
-}
+func fillCompare(sum *guestapi.OracleSummary, c *oracle.Comparer) { c.Fill(sum) }
 
 // printJSON writes v as the --json result on stdout.
 func printJSON(v any) error {
