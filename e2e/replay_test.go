@@ -71,7 +71,7 @@ func TestRecordReplayShrink(t *testing.T) {
 					if err != nil || scode != 0 || !strings.Contains(sout, "1-minimal") || !strings.Contains(sout, "=> FAILED exit "+strconv.Itoa(code)) {
 						t.Fatalf("shrink under %s: exit %d err %v\n%s", rt.name, scode, err, sout)
 					}
-					t.Logf("%s: %s", rt.name, strings.SplitN(sout[strings.Index(sout, "shrink: "+op):], "\n", 2)[0])
+					t.Logf("%s: %s", rt.name, strings.SplitN(sout[strings.Index(sout, "shrink: "+op+" ops -> "):], "\n", 2)[0])
 				})
 			}
 		})
