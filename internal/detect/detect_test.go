@@ -2,12 +2,15 @@ package detect
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
 )
 
@@ -59,4 +62,88 @@ func TestDetectSmallTable(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
 	}
+}
+
+// The committed table (docs/detection.json, written by `orchestrate
+// detect`) holds: for every fault some mode noticed, that mode, run again
+// the shortest way (random mode up to the op it failed at, the oracle to
+// its first divergence), still notices it under the fault; the control row
+// noticed nothing; and every data fault's failure shrank to at most 10 ops.
+func TestDetectionTableHolds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the guest under wazero")
+	}
+	root := testutil.RepoRoot()
+	raw, err := os.ReadFile(filepath.Join(root, "docs", "detection.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tb Table
+	if err := json.Unmarshal(raw, &tb); err != nil {
+		t.Fatal(err)
+	}
+	toml, _ := os.ReadFile(filepath.Join(root, "cmd", "guest", "testdata", "fsx-10mb.toml"))
+	known, _ := os.ReadFile(filepath.Join(root, "cmd", "orchestrate", "testdata", "known-wazero.txt"))
+	r, err := runner.New("wazero", runner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Native: testutil.GuestNative(t), Wasm: testutil.GuestWasm(t), WorkDir: t.TempDir(),
+		ConfigTOML: toml, Known: known, Timeout: 5 * time.Minute}
+	work := filepath.Join(cfg.WorkDir, "work")
+	os.MkdirAll(work, 0o755)
+	os.WriteFile(filepath.Join(work, "fsx.toml"), toml, 0o644)
+	os.WriteFile(filepath.Join(work, "known.txt"), known, 0o644)
+	chains := map[int]bool{}
+	if len(tb.Rows) < 21 || tb.Rows[0].Fault != "" {
+		t.Fatalf("the table has %d rows; want the control and at least 20 faults", len(tb.Rows))
+	}
+	for _, c := range tb.Rows[0].Cells {
+		if c.Detected != 0 {
+			t.Fatalf("the committed control row noticed something: %+v", c)
+		}
+	}
+	n := 0
+	for _, row := range tb.Rows[1:] {
+		for _, c := range row.Cells {
+			if c.Detected == 0 || c.Setup {
+				continue
+			}
+			if row.Group == "data" && c.Mode == "random" && (c.Shrunk < 1 || c.Shrunk > 10) {
+				t.Errorf("%s: shrunk to %d ops, want 1..10", row.Fault, c.Shrunk)
+			}
+			n++
+			if c.Mode == "random" {
+				cfg.NumOps = c.ToDetect
+				if !seedDetects(cfg, r, work, row.Fault, tb.Seeds, n) {
+					t.Errorf("%s: the table says random mode notices it (%s); no seed did within %d ops", row.Fault, c.text(), c.ToDetect)
+				}
+				break // one detecting mode per fault is the claim checked
+			}
+			j := job{fault: row.Fault, mode: "oracle"}
+			fmt.Sscanf(c.Mode, "oracle-%d", &j.chain)
+			if !chains[j.chain] {
+				if err := nativeReport(context.Background(), cfg, work, j.chain); err != nil {
+					t.Fatal(err)
+				}
+				chains[j.chain] = true
+			}
+			if res := runJob(context.Background(), cfg, r, work, j, n); !res.detected || res.err != "" {
+				t.Errorf("%s: the table says %s notices it (%s), a run again did not: %+v", row.Fault, c.Mode, c.text(), res)
+			}
+			break
+		}
+	}
+}
+
+// seedDetects says whether some seed's random run notices the fault within
+// cfg.NumOps ops (the table's median, so at least one seed did).
+func seedDetects(cfg Config, r runner.Runner, work, fault string, seeds []int64, n int) bool {
+	for i, s := range seeds {
+		res := runJob(context.Background(), cfg, r, work, job{fault: fault, mode: "random", seed: uint64(s)}, 1000*n+i)
+		if res.detected && res.err == "" {
+			return true
+		}
+	}
+	return false
 }
