@@ -18,17 +18,18 @@ import (
 
 // DetectCmd is `orchestrate detect`: the detection table (internal/detect).
 type DetectCmd struct {
-	Faults   []string      `sep:"," placeholder:"NAME,..." help:"Faults to measure (default: the whole catalogue; 'go run ./cmd/wazero-run --list-faults')."`
-	Seeds    int           `default:"5" help:"Random mode: seeds 1..N."`
-	NumOps   int64         `name:"numops" short:"N" default:"10000" help:"Random mode: ops per run."`
-	Chains   []int         `default:"1,2" sep:"," help:"Oracle chain lengths (chain 3 is 629,856 cases per fault that goes unnoticed: minutes each)."`
-	NoShrink bool          `help:"Do not shrink the failures."`
-	Jobs     int           `short:"j" default:"0" help:"Runs at once (default: the core count)."`
-	Timeout  time.Duration `default:"10m" help:"Time limit per run."`
-	Output   string        `short:"o" default:"docs/detection.md" placeholder:"FILE" help:"Where the table goes (written atomically; '-' for stdout)."`
-	JSON     string        `name:"json" placeholder:"FILE" help:"Also write the measurements as JSON here."`
-	Src      string        `placeholder:"DIR" help:"The fsx-wasix source tree (default: found upwards from the current directory)."`
-	BuildDir string        `default:"build" placeholder:"DIR" help:"Where the guest binaries are built."`
+	Faults    []string      `sep:"," placeholder:"NAME,..." help:"Faults to measure (default: the whole catalogue; 'go run ./cmd/wazero-run --list-faults')."`
+	Seeds     int           `default:"5" help:"Random mode: seeds 1..N."`
+	SyncSeeds int           `default:"2" help:"Random mode with fsync and fdatasync in the mix: seeds 1..N (0: no such column)."`
+	NumOps    int64         `name:"numops" short:"N" default:"10000" help:"Random mode: ops per run."`
+	Chains    []int         `default:"1,2" sep:"," help:"Oracle chain lengths (chain 3 is 629,856 cases per fault that goes unnoticed: minutes each)."`
+	NoShrink  bool          `help:"Do not shrink the failures."`
+	Jobs      int           `short:"j" default:"0" help:"Runs at once (default: the core count)."`
+	Timeout   time.Duration `default:"10m" help:"Time limit per run."`
+	Output    string        `short:"o" default:"docs/detection.md" placeholder:"FILE" help:"Where the table goes (written atomically; '-' for stdout)."`
+	JSON      string        `name:"json" placeholder:"FILE" help:"Also write the measurements as JSON here."`
+	Src       string        `placeholder:"DIR" help:"The fsx-wasix source tree (default: found upwards from the current directory)."`
+	BuildDir  string        `default:"build" placeholder:"DIR" help:"Where the guest binaries are built."`
 }
 
 func (d *DetectCmd) run(ctx context.Context, e env) int {
@@ -40,6 +41,8 @@ func (d *DetectCmd) run(ctx context.Context, e env) int {
 	switch {
 	case d.Seeds < 1 || d.Seeds > 100:
 		return fail(fmt.Errorf("--seeds %d: want 1..100", d.Seeds))
+	case d.SyncSeeds < 0 || d.SyncSeeds > 100:
+		return fail(fmt.Errorf("--sync-seeds %d: want 0..100", d.SyncSeeds))
 	case d.NumOps < 1:
 		return fail(fmt.Errorf("--numops %d: want 1 or more", d.NumOps))
 	case d.Jobs < 0:
@@ -93,6 +96,9 @@ func (d *DetectCmd) run(ctx context.Context, e env) int {
 	}
 	for s := 1; s <= d.Seeds; s++ {
 		cfg.Seeds = append(cfg.Seeds, uint64(s))
+	}
+	for s := 1; s <= d.SyncSeeds; s++ {
+		cfg.SyncSeeds = append(cfg.SyncSeeds, uint64(s))
 	}
 	t, err := detect.Run(ctx, cfg)
 	if err != nil {

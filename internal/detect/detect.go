@@ -39,6 +39,7 @@ type Config struct {
 	Known        []byte   // the reference runtime's known oracle signatures (wazero's)
 	Faults       []string // fault names; nil = the whole catalogue
 	Seeds        []uint64 // random mode's seeds (1..5)
+	SyncSeeds    []uint64 // random mode with fsync and fdatasync in the mix: its seeds (the seed config never syncs)
 	NumOps       int64    // random mode's -N (10000)
 	Chains       []int    // oracle chain lengths (1, 2[, 3])
 	Shrink       bool     // shrink the first detected random failure of each fault
@@ -70,12 +71,13 @@ type Row struct {
 
 // Table is the whole measurement.
 type Table struct {
-	Date    string  `json:"date"`
-	Seeds   []int64 `json:"seeds"`
-	NumOps  int64   `json:"numops"`
-	Chains  []int   `json:"chains"`
-	Rows    []Row   `json:"rows"`
-	Seconds float64 `json:"seconds"`
+	Date      string  `json:"date"`
+	Seeds     []int64 `json:"seeds"`
+	SyncSeeds []int64 `json:"sync_seeds,omitempty"`
+	NumOps    int64   `json:"numops"`
+	Chains    []int   `json:"chains"`
+	Rows      []Row   `json:"rows"`
+	Seconds   float64 `json:"seconds"`
 }
 
 type job struct {
@@ -121,6 +123,13 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 	if err := os.WriteFile(filepath.Join(work, "fsx.toml"), cfg.ConfigTOML, 0o644); err != nil {
 		return nil, err
 	}
+	syncTOML, err := withSyncs(cfg.ConfigTOML)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(work, "fsx-sync.toml"), syncTOML, 0o644); err != nil {
+		return nil, err
+	}
 	if err := os.WriteFile(filepath.Join(work, "known.txt"), cfg.Known, 0o644); err != nil {
 		return nil, err
 	}
@@ -133,6 +142,9 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 	for _, s := range cfg.Seeds {
 		t.Seeds = append(t.Seeds, int64(s))
 	}
+	for _, s := range cfg.SyncSeeds {
+		t.SyncSeeds = append(t.SyncSeeds, int64(s))
+	}
 	var jobs []job
 	for i, f := range append([]string{""}, faults...) {
 		row := Row{Fault: f}
@@ -143,9 +155,15 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 		for _, s := range cfg.Seeds {
 			jobs = append(jobs, job{row: i, cell: 0, fault: f, mode: "random", seed: s})
 		}
-		for k, L := range cfg.Chains {
+		if len(cfg.SyncSeeds) > 0 {
+			row.Cells = append(row.Cells, Cell{Mode: "random+sync"})
+			for _, s := range cfg.SyncSeeds {
+				jobs = append(jobs, job{row: i, cell: len(row.Cells) - 1, fault: f, mode: "random+sync", seed: s})
+			}
+		}
+		for _, L := range cfg.Chains {
 			row.Cells = append(row.Cells, Cell{Mode: fmt.Sprintf("oracle-%d", L)})
-			jobs = append(jobs, job{row: i, cell: k + 1, fault: f, mode: "oracle", chain: L})
+			jobs = append(jobs, job{row: i, cell: len(row.Cells) - 1, fault: f, mode: "oracle", chain: L})
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -190,8 +208,8 @@ func orNone(f string) string {
 }
 
 func (j job) label() string {
-	if j.mode == "random" {
-		return fmt.Sprintf("random -S %d", j.seed)
+	if j.mode != "oracle" {
+		return fmt.Sprintf("%s -S %d", j.mode, j.seed)
 	}
 	return fmt.Sprintf("oracle-%d", j.chain)
 }
@@ -200,7 +218,7 @@ func (r result) verdict() string {
 	switch {
 	case r.err != "":
 		return "error: " + r.err
-	case r.detected && r.mode == "random":
+	case r.detected && r.mode != "oracle":
 		return fmt.Sprintf("detected at op %d (exit %d, %.1fs)", r.to, r.code, r.secs)
 	case r.detected:
 		return fmt.Sprintf("detected at case %d (%.1fs): %s", r.to, r.secs, r.sig)
@@ -239,8 +257,12 @@ func runJob(ctx context.Context, cfg Config, r runner.Runner, work string, j job
 	if j.fault != "" {
 		spec.Fault = j.fault + "@/data"
 	}
-	if j.mode == "random" {
-		spec.Args = guestapi.Random{Config: "/work/fsx.toml", NumOps: cfg.NumOps, Seed: j.seed, Threads: 1, JSON: true,
+	if j.mode != "oracle" {
+		toml := "/work/fsx.toml"
+		if j.mode == "random+sync" {
+			toml = "/work/fsx-sync.toml"
+		}
+		spec.Args = guestapi.Random{Config: toml, NumOps: cfg.NumOps, Seed: j.seed, Threads: 1, JSON: true,
 			File: "/data/fsxfile"}.Args()
 	} else {
 		spec.Args = guestapi.Oracle{Chain: j.chain, Expected: fmt.Sprintf("/work/expected-%d.bin", j.chain),
@@ -255,7 +277,7 @@ func runJob(ctx context.Context, cfg Config, r runner.Runner, work string, j job
 		res.err = err.Error()
 		return res
 	}
-	if j.mode == "random" {
+	if j.mode != "oracle" {
 		var rr guestapi.RandomResult
 		if json.Unmarshal(stdout.Bytes(), &rr) != nil || len(rr.Workers) != 1 {
 			// A set-up failure (the start-up ftruncate check, exit 130)
@@ -318,7 +340,7 @@ func fold(t *Table, results []result) {
 				c.Detected++
 				c.Setup = c.Setup || r.setup
 				tos, secs = append(tos, r.to), append(secs, r.secs)
-				if r.mode == "random" && r.code != 0 && !slices.Contains(c.Codes, r.code) {
+				if r.mode != "oracle" && r.code != 0 && !slices.Contains(c.Codes, r.code) {
 					c.Codes = append(c.Codes, r.code)
 				}
 				if c.Sig == "" {
@@ -333,4 +355,16 @@ func fold(t *Table, results []result) {
 			}
 		}
 	}
+}
+
+// withSyncs is the config with fsync and fdatasync weighted like the other
+// ops: the seed's config never syncs, so random mode cannot notice a sync
+// fault with it.
+func withSyncs(toml []byte) ([]byte, error) {
+	out := bytes.Replace(toml, []byte("fsync = 0"), []byte("fsync = 1"), 1)
+	out = bytes.Replace(out, []byte("fdatasync = 0"), []byte("fdatasync = 1"), 1)
+	if !bytes.Contains(out, []byte("fsync = 1")) || !bytes.Contains(out, []byte("fdatasync = 1")) {
+		return nil, fmt.Errorf("the random-mode config has no 'fsync = 0' and 'fdatasync = 0' to turn on")
+	}
+	return out, nil
 }

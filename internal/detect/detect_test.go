@@ -93,6 +93,11 @@ func TestDetectionTableHolds(t *testing.T) {
 	work := filepath.Join(cfg.WorkDir, "work")
 	os.MkdirAll(work, 0o755)
 	os.WriteFile(filepath.Join(work, "fsx.toml"), toml, 0o644)
+	syncTOML, err := withSyncs(toml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(work, "fsx-sync.toml"), syncTOML, 0o644)
 	os.WriteFile(filepath.Join(work, "known.txt"), known, 0o644)
 	chains := map[int]bool{}
 	if len(tb.Rows) < 21 || tb.Rows[0].Fault != "" {
@@ -113,9 +118,13 @@ func TestDetectionTableHolds(t *testing.T) {
 				t.Errorf("%s: shrunk to %d ops, want 1..10", row.Fault, c.Shrunk)
 			}
 			n++
-			if c.Mode == "random" {
+			if strings.HasPrefix(c.Mode, "random") {
 				cfg.NumOps = c.ToDetect
-				if !seedDetects(cfg, r, work, row.Fault, tb.Seeds, n) {
+				seeds := tb.Seeds
+				if c.Mode == "random+sync" {
+					seeds = tb.SyncSeeds
+				}
+				if !seedDetects(cfg, r, work, row.Fault, c.Mode, seeds, n) {
 					t.Errorf("%s: the table says random mode notices it (%s); no seed did within %d ops", row.Fault, c.text(), c.ToDetect)
 				}
 				break // one detecting mode per fault is the claim checked
@@ -138,9 +147,9 @@ func TestDetectionTableHolds(t *testing.T) {
 
 // seedDetects says whether some seed's random run notices the fault within
 // cfg.NumOps ops (the table's median, so at least one seed did).
-func seedDetects(cfg Config, r runner.Runner, work, fault string, seeds []int64, n int) bool {
+func seedDetects(cfg Config, r runner.Runner, work, fault, mode string, seeds []int64, n int) bool {
 	for i, s := range seeds {
-		res := runJob(context.Background(), cfg, r, work, job{fault: fault, mode: "random", seed: uint64(s)}, 1000*n+i)
+		res := runJob(context.Background(), cfg, r, work, job{fault: fault, mode: mode, seed: uint64(s)}, 1000*n+i)
 		if res.detected && res.err == "" {
 			return true
 		}

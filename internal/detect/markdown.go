@@ -14,14 +14,21 @@ func (t *Table) Markdown(command string) []byte {
 	fmt.Fprintf(&b, "systematically (every call its condition matches). **random**: the seed's 10 MiB config, `-N %d -j 1`, seeds %s, on `/data/fsxfile`; ", t.NumOps, seedList(t.Seeds))
 	fmt.Fprintf(&b, "a cell says how many seeds noticed the fault, the median op of the first failure and the median wall time to it, the exit codes, ")
 	fmt.Fprintf(&b, "and the length of the first failure shrunk by `fsx-wasix shrink` under the same fault. ")
+	fmt.Fprintf(&b, "**random+sync**: the same with `fsync = 1` and `fdatasync = 1` (the seed's config never syncs, so random mode alone cannot see a sync fault); seeds %s. ", seedList(t.SyncSeeds))
 	fmt.Fprintf(&b, "**oracle-L**: every case of chain L on `/data` against the native report, stopping at the first divergence that wazero's known list ")
 	fmt.Fprintf(&b, "(`cmd/orchestrate/testdata/known-wazero.txt`) does not name; a cell gives the case count to it, the time, and its signature. ")
 	fmt.Fprintf(&b, "The first row is the control: no fault, nothing may be noticed.\n\n")
 	fmt.Fprintf(&b, "| fault | group | random |")
+	if len(t.SyncSeeds) > 0 {
+		b.WriteString(" random+sync |")
+	}
 	for _, L := range t.Chains {
 		fmt.Fprintf(&b, " oracle-%d |", L)
 	}
 	fmt.Fprintf(&b, "\n|---|---|---|")
+	if len(t.SyncSeeds) > 0 {
+		b.WriteString("---|")
+	}
 	for range t.Chains {
 		b.WriteString("---|")
 	}
@@ -67,7 +74,7 @@ func (c Cell) text() string {
 	switch {
 	case c.Setup && c.ToDetect == 0:
 		s = fmt.Sprintf("**%d/%d** at start-up", c.Detected, c.Runs)
-	case c.Mode == "random":
+	case c.Mode != "" && c.Mode[0] == 'r':
 		s = fmt.Sprintf("**%d/%d**, op %d, %.1f s", c.Detected, c.Runs, c.ToDetect, c.Seconds)
 	default:
 		s = fmt.Sprintf("**case %d**, %.1f s", c.ToDetect, c.Seconds)
