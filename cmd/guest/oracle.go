@@ -70,6 +70,9 @@ func runOracle(cli *CLI) error {
 	if len(cli.Args) != 1 {
 		return usagef("oracle mode takes one root directory (e.g. /tmp/fsx-oracle-native), got %d arguments", len(cli.Args))
 	}
+	if cli.CaseCount == 0 {
+		return usagef("--case-count 0: a run needs at least one case (omit --case-count to run to the last case)")
+	}
 	start, count := cli.CaseStart, cli.CaseCount
 	if count == -1 {
 		count = total - start
