@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MaxShown is how many divergent cases a report spells out as programs.
@@ -304,10 +306,15 @@ func ReadKnown(path string) (map[string]bool, error) {
 	defer f.Close()
 	known := map[string]bool{}
 	s := bufio.NewScanner(f)
-	for s.Scan() {
+	for n := 1; s.Scan(); n++ {
 		line := strings.TrimSpace(s.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
+		}
+		// A signature is printable text "WHAT: HOW" (e.g. "read(zero_bytes):
+		// EBADF -> ok"); anything else is not a known-signatures file.
+		if !utf8.ValidString(line) || strings.IndexFunc(line, unicode.IsControl) >= 0 || !strings.Contains(line, ": ") {
+			return nil, fmt.Errorf("%s:%d: not a divergence signature (want lines like \"read(zero_bytes): EBADF -> ok\", as reports print them)", path, n)
 		}
 		known[line] = true
 	}

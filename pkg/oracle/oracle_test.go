@@ -457,3 +457,25 @@ func TestReportHeaderRoundTrip(t *testing.T) {
 		t.Fatalf("corrupt meta: %v", err)
 	}
 }
+
+// A known-signatures file of anything but signatures is refused, naming
+// the line.
+func TestReadKnownRefusesOtherFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.txt")
+	os.WriteFile(good, []byte("# wazero\nread(zero_bytes): EBADF -> ok\n\nsnapshot A: other content\n"), 0o644)
+	if k, err := ReadKnown(good); err != nil || len(k) != 2 {
+		t.Fatalf("good file: %v %v", k, err)
+	}
+	for name, data := range map[string][]byte{
+		"random.bin": {0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x13, 0x88, 0xff, 0x0a, 0x01},
+		"prose.txt":  []byte("read(zero_bytes): EBADF -> ok\nthese are the ones we know\n"),
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o644)
+		if _, err := ReadKnown(p); err == nil || !strings.Contains(err.Error(), "not a divergence signature") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -89,17 +89,17 @@ func CheckExpected(path string, L int, start, count int64) (ReportHeader, error)
 	if err != nil {
 		return h, err
 	}
-	return h, checkCovers(path, h, L, start, count)
+	return h, checkCovers(path, h, L, start, count, "this run")
 }
 
 // checkCovers refuses an expected report (header h, at path) whose chain
 // is not L or whose cases do not include [start, start+count).
-func checkCovers(path string, h ReportHeader, L int, start, count int64) error {
+func checkCovers(path string, h ReportHeader, L int, start, count int64, who string) error {
 	if h.Chain != L {
-		return fmt.Errorf("%s: expected report has chain length %d, this run has %d", path, h.Chain, L)
+		return fmt.Errorf("%s: expected report has chain length %d, %s has %d", path, h.Chain, who, L)
 	}
 	if start < h.First || start+count > h.End() {
-		return fmt.Errorf("%s: expected report covers cases %d..%d, this run needs %d..%d", path, h.First, h.End()-1, start, start+count-1)
+		return fmt.Errorf("%s: expected report covers cases %d..%d, %s needs %d..%d", path, h.First, h.End()-1, who, start, start+count-1)
 	}
 	return nil
 }
