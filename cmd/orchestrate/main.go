@@ -2,7 +2,8 @@
 // run.sh: it builds the guest natively and for wasip1, produces (or takes
 // from cache/) the native oracle report, runs every runtime × volume cell
 // against it, re-reads /data cells' files from the host, and prints one
-// verdict table. Exit status 0 means every supported cell matched.
+// verdict table and, under it, every divergence signature with the shortest
+// program that shows it. Exit status 0 means every supported cell matched.
 //
 //	go run ./cmd/orchestrate -chain 3
 //	go run ./cmd/orchestrate --runtime wazero,wasmer-sdk --volumes data --json

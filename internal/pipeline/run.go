@@ -47,7 +47,7 @@ type Config struct {
 	SliceTimeout time.Duration
 	Known        string // --oracle-known FILE for every runtime cell ("" for none)
 	WasmerPath   string
-	// NoShortest skips the shortest-program pass (stage 7, shortest.go):
+	// NoShortest skips the shortest-program pass (stage 6, shortest.go):
 	// no lower chains are run and no Group gets a Shortest.
 	NoShortest bool
 
@@ -112,9 +112,9 @@ func (c *cell) dirName() string { return c.choice.Name + "-" + strings.TrimPrefi
 // The stages, in order, are the methods below, numbered as in
 // docs/orchestrator.md: newPass and lock (set-up), clean (1), build (2),
 // catalog (3), setUpCells, flow (4: native → cells → host re-read →
-// clean-up, per slice), merge (5), spell and shortest (7, shortest.go: the
+// clean-up, per slice), merge (5), spell and shortest (6, shortest.go: the
 // example programs, and the lower chains for the shortest program of every
-// divergence signature) and summary (6).
+// divergence signature) and summary (7).
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	p, err := newPass(cfg)
 	if err != nil {
@@ -364,7 +364,7 @@ func (p *pass) merge() error {
 	return nil
 }
 
-// summary (stage 6) fills the verdict table, says where partial outputs
+// summary (stage 7) fills the verdict table, says where partial outputs
 // are after an interruption, and on success keeps only the reports.
 // shortErr is the shortest-program pass's interruption: the verdicts are
 // whole then, but the run did not finish.

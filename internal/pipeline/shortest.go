@@ -12,7 +12,7 @@ import (
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
 
-// Stage 7: every divergence signature of a cell spelled out as a program,
+// Stage 6: every divergence signature of a cell spelled out as a program,
 // and as the shortest program that shows it.
 //
 // The oracle runs every program of chain L, so the shortest program showing
@@ -119,7 +119,7 @@ func SpellCases(nativeReport, cellReport string, cases []int64) (map[int64]strin
 	return out, nil
 }
 
-// shortest (stage 7) finds the shortest program of every signature of every
+// shortest (stage 6) finds the shortest program of every signature of every
 // cell that diverged: for each signature, the lowest chain where it
 // appears and that chain's example case. It returns an error only when
 // the run was interrupted; a lower chain that fails for a cell leaves that
