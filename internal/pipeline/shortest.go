@@ -151,6 +151,9 @@ func (p *pass) shortest(ctx context.Context) error {
 		}
 		q, err := p.lowerChain(ctx, lc, todo)
 		if ctx.Err() != nil {
+			if q.outerBar != nil {
+				q.outerBar.Done("chain %d: interrupted", lc) // closes the bar
+			}
 			return fmt.Errorf("%w during the shortest-program pass at chain %d (--no-shortest skips it): the verdicts are complete; outputs in %s",
 				ErrInterrupted, lc, p.runDir)
 		}
