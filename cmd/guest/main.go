@@ -23,6 +23,10 @@ var version = "0.1.0-dev"
 const (
 	exitOK    = 0
 	exitUsage = 2 // bad flags, bad config, bad input
+	// exitInterrupted: SIGINT or SIGTERM stopped the run cleanly (summary
+	// printed). Not the shell's 130: fsx.c gives 130 to its start-up
+	// truncate check (docs/exit-codes.md).
+	exitInterrupted = 4
 )
 
 // CLI is the whole command line. Kong fills it; run dispatches on the mode.

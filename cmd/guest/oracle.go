@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"syscall"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
@@ -116,11 +117,14 @@ func runOracle(cli *CLI) error {
 		fmt.Fprintf(human, "oracle: chain %d: %d cases in all (%d catalog entries, catalog %s); running cases %d..%d in %s with %d lane(s) of 2 workers\n",
 			L, total, len(oracle.Catalog), oracle.CatalogHash, start, start+count-1, opts.Root, lanes)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := session.Run(ctx)
 	if errors.As(err, &ie) {
 		return usagef("%v", ie.Err)
+	}
+	if err != nil && ctx.Err() != nil {
+		return exitError{code: exitInterrupted, msg: fmt.Sprintf("oracle: interrupted: chain %d cases %d..%d were not all run and no report was written; run the same command again (or a slice of it with --case-start/--case-count)", L, start, start+count-1)}
 	}
 	if err != nil {
 		return err
