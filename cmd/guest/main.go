@@ -23,6 +23,10 @@ var version = "0.1.0-dev"
 const (
 	exitOK    = 0
 	exitUsage = 2 // bad flags, bad config, bad input
+	// exitInterrupted: SIGINT or SIGTERM stopped the run cleanly (summary
+	// printed). Not the shell's 130: fsx.c gives 130 to its start-up
+	// truncate check (docs/exit-codes.md).
+	exitInterrupted = 4
 )
 
 // CLI is the whole command line. Kong fills it; run dispatches on the mode.
@@ -142,11 +146,22 @@ func parse(parser *kong.Kong, args []string) (code int, done bool) {
 
 // normalizeArgs accepts fsx's attached short forms (-j4, -N100, -S1) that
 // users type from habit.
+//
+// A negative number after a numeric flag (-N -5) is joined to it as
+// --numops=-5: the CLI library would take "-5" for a flag and answer with
+// a suggestion that fails again; joined, the mode's own check says the
+// allowed range in one line.
 func normalizeArgs(args []string) []string {
 	out := make([]string, 0, len(args))
-	for i, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if a == "--" {
 			return append(out, args[i:]...)
+		}
+		if long, ok := numericFlags[a]; ok && i+1 < len(args) && isNegative(args[i+1]) {
+			out = append(out, long+"="+args[i+1])
+			i++
+			continue
 		}
 		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
 			switch a[1] {
@@ -162,7 +177,40 @@ func normalizeArgs(args []string) []string {
 	return out
 }
 
+// numericFlags are the flags that take a signed number, by every spelling,
+// with their long name.
+var numericFlags = map[string]string{
+	"-N": "--numops", "--numops": "--numops", "-j": "--threads", "--threads": "--threads",
+	"-S": "--seed", "--seed": "--seed", "-b": "--log-start", "--log-start": "--log-start",
+	"--inject": "--inject", "--case-start": "--case-start", "--case-count": "--case-count",
+	"--shrink-attempts": "--shrink-attempts",
+}
+
+func isNegative(s string) bool {
+	if len(s) < 2 || s[0] != '-' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func dispatch(cli *CLI) error {
+	var modes []string
+	for _, m := range []struct {
+		on   bool
+		flag string
+	}{{cli.Server, "--server"}, {cli.Oracle, "--oracle"}, {cli.OracleVerifyFiles, "--oracle-verify-files"}, {cli.OracleCatalog, "--oracle-catalog"}} {
+		if m.on {
+			modes = append(modes, m.flag)
+		}
+	}
+	if len(modes) > 1 {
+		return usagef("%s are different modes: give one", strings.Join(modes, " and "))
+	}
 	switch {
 	case cli.Server:
 		return runServer(cli)

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"syscall"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
@@ -27,6 +28,7 @@ type OracleFlags struct {
 	OracleKeepFiles   bool   `name:"oracle-keep-files" help:"Keep every case's files in FILE/case-NNNNNNN/ (implied by --oracle-expected with an --oracle-output inside FILE: the seed's mounted-volume run, which --oracle-verify-files re-reads)."`
 	OracleKnown       string `name:"oracle-known" help:"File of known divergence signatures (one per line) to report as suppressed."`
 	OracleHostRoot    string `name:"oracle-host-root" help:"--oracle-verify-files: host directory of the runtime's case root (default: derived from where the report was written and is read)."`
+	OracleStopFirst   bool   `name:"oracle-stop-first" help:"With --oracle-expected: stop at the first unsuppressed divergence and write no report (to measure how soon a broken filesystem is noticed)."`
 	CaseStart         int64  `name:"case-start" default:"0" help:"Oracle: first case index to run."`
 	CaseCount         int64  `name:"case-count" default:"-1" help:"Oracle: number of cases to run (default: to the last case)."`
 }
@@ -69,6 +71,9 @@ func runOracle(cli *CLI) error {
 	if len(cli.Args) != 1 {
 		return usagef("oracle mode takes one root directory (e.g. /tmp/fsx-oracle-native), got %d arguments", len(cli.Args))
 	}
+	if cli.CaseCount == 0 {
+		return usagef("--case-count 0: a run needs at least one case (omit --case-count to run to the last case)")
+	}
 	start, count := cli.CaseStart, cli.CaseCount
 	if count == -1 {
 		count = total - start
@@ -90,6 +95,10 @@ func runOracle(cli *CLI) error {
 			KeepFiles: cli.OracleKeepFiles || keepImplied(cli),
 		},
 		Output: cli.OracleOutput, Expected: cli.OracleExpected, Known: known,
+		StopAtFirst: cli.OracleStopFirst,
+	}
+	if cli.OracleStopFirst && cli.OracleExpected == "" {
+		return usagef("--oracle-stop-first needs --oracle-expected: it stops at the first divergence from it")
 	}
 	// Prepare is the one place the root, the range and the expected report
 	// are checked: bad input is refused before the banner says anything runs.
@@ -108,11 +117,14 @@ func runOracle(cli *CLI) error {
 		fmt.Fprintf(human, "oracle: chain %d: %d cases in all (%d catalog entries, catalog %s); running cases %d..%d in %s with %d lane(s) of 2 workers\n",
 			L, total, len(oracle.Catalog), oracle.CatalogHash, start, start+count-1, opts.Root, lanes)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := session.Run(ctx)
 	if errors.As(err, &ie) {
 		return usagef("%v", ie.Err)
+	}
+	if err != nil && ctx.Err() != nil {
+		return exitError{code: exitInterrupted, msg: fmt.Sprintf("oracle: interrupted: chain %d cases %d..%d were not all run and no report was written; run the same command again (or a slice of it with --case-start/--case-count)", L, start, start+count-1)}
 	}
 	if err != nil {
 		return err
@@ -120,17 +132,20 @@ func runOracle(cli *CLI) error {
 	sum := guestapi.OracleSummary{
 		Mode: guestapi.ModeOracle, Chain: L, CatalogHash: oracle.CatalogHash, TotalCases: total, CaseStart: start, CaseCount: count,
 		Root: res.Header.Root, Output: res.Header.Output, Platform: res.Header.Platform, Runtime: res.Header.Runtime,
-		Seconds: res.Elapsed.Seconds(), OK: true,
+		Seconds: res.Elapsed.Seconds(), OK: true, Stopped: res.Stopped,
 	}
 	if s := res.Elapsed.Seconds(); s > 0 {
 		sum.CasesPerSec = float64(count) / s
 	}
-	if cli.OracleOutput != "" {
+	if cli.OracleOutput != "" && !res.Stopped {
 		if st, err := os.Stat(cli.OracleOutput); err == nil {
 			sum.ReportBytes = st.Size()
 		}
 	}
-	if !cli.Quiet {
+	if !cli.Quiet && res.Stopped {
+		fmt.Fprintf(human, "oracle: stopped at the first divergence, case %d of %d..%d, after %.2fs (no report written)\n",
+			start+res.Comparer.Compared-1, start, start+count-1, sum.Seconds)
+	} else if !cli.Quiet {
 		fmt.Fprintf(human, "oracle: ran %d cases in %.2fs (%.0f cases/s)\n", count, sum.Seconds, sum.CasesPerSec)
 		if cli.OracleOutput != "" {
 			fmt.Fprintf(human, "oracle: report %s: %d bytes (%.2f bytes/case)%s\n", cli.OracleOutput, sum.ReportBytes, float64(sum.ReportBytes)/float64(count),
@@ -188,17 +203,7 @@ func keepImplied(cli *CLI) bool {
 
 // fillCompare copies the comparison into the summary: the counts, the
 // groups and the first divergent programs, in pkg/oracle's order.
-func fillCompare(sum *guestapi.OracleSummary, c *oracle.Comparer) {
-	sum.Compared, sum.Divergent, sum.Suppressed, sum.HostFiles = c.Compared, c.Divergent, c.Suppressed, c.HostFiles
-	sum.Groups, sum.First = nil, nil
-	for _, g := range c.Groups() {
-		sum.Groups = append(sum.Groups, guestapi.OracleGroup{Signature: g.Signature, Count: g.Count, Suppressed: g.Suppressed, Example: g.Example})
-	}
-	for _, d := range c.Shown() {
-		sum.First = append(sum.First, guestapi.OracleDivergence{Index: d.Index, Signature: d.Signature, Suppressed: d.Suppressed, Program: d.Program})
-	}
-	sum.OK = !c.Failed()
-}
+func fillCompare(sum *guestapi.OracleSummary, c *oracle.Comparer) { c.Fill(sum) }
 
 // printJSON writes v as the --json result on stdout.
 func printJSON(v any) error {

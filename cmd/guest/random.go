@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/alecthomas/kong"
 
@@ -47,9 +49,19 @@ func runRandom(cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	res, err := exerciser.Run(context.Background(), opts)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := exerciser.Run(ctx, opts)
 	if err != nil {
 		return exitError{code: exerciser.ExitCode(err), msg: err.Error()}
+	}
+	if ctx.Err() != nil && res.OK() {
+		// Interrupted: the workers stopped at their next op and the
+		// summary is printed; say how far it got and how to go on.
+		if cli.JSON {
+			printJSON(randomResult(res))
+		}
+		return exitError{code: exitInterrupted, msg: fmt.Sprintf("interrupted after %d ops (seed %d, -N %d per worker): nothing failed so far; run again with -S %d to repeat them", res.TotalOps, res.Seed, opts.NumOps, res.Seed)}
 	}
 	if cli.Shrink && !res.OK() {
 		shrinkAfter(cli, opts, res)
@@ -93,7 +105,9 @@ func shrinkAfter(cli *CLI, opts exerciser.Options, res exerciser.Result) {
 			o.Out = os.Stdout
 		}
 		cli.ReplayOps = w.Failure.OpsFile
-		if err := shrinkRun(cli, o, ops); err != nil {
+		// With --json the run's result is the JSON; the shrink is words on
+		// stderr (o.Out already is).
+		if err := shrinkRun(cli, o, ops, false); err != nil {
 			fmt.Fprintln(os.Stderr, "fsx-wasix: --shrink:", err)
 		}
 		return

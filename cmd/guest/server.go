@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -44,6 +45,16 @@ func runServer(cli *CLI) error {
 		return err
 	}
 	roots := f.AllowRoot
+	for _, r := range roots {
+		// Refused at start-up, not at the first request: a root that is
+		// relative or missing would make every run fail.
+		if !filepath.IsAbs(r) {
+			return usagef("--allow-root %s: give an absolute directory", r)
+		}
+		if st, err := os.Stat(r); err != nil || !st.IsDir() {
+			return usagef("--allow-root %s: not an existing directory", r)
+		}
+	}
 	if len(roots) == 0 {
 		if !underWasm {
 			return usagef("server mode natively needs at least one --allow-root DIR: runs write files there")

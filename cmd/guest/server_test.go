@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 func TestServerPort(t *testing.T) {
 	tests := []struct {
@@ -33,5 +38,23 @@ func TestServerPort(t *testing.T) {
 func TestServerNeedsRootNatively(t *testing.T) {
 	if code := run([]string{"--server", "0"}); code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
+	}
+}
+
+// A root that is relative or missing is refused at start-up, before the
+// server listens, with one line naming it.
+func TestServerRefusesBadRoots(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "plain")
+	os.WriteFile(file, nil, 0o644)
+	for _, tc := range []struct{ root, want string }{
+		{"relative/dir", "give an absolute directory"},
+		{filepath.Join(t.TempDir(), "missing"), "not an existing directory"},
+		{file, "not an existing directory"},
+	} {
+		_, stderr, code := guest(t, "--server", "0", "--allow-root", tc.root)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "serving on") {
+			t.Errorf("--allow-root %s: exit %d, want %d and %q:\n%s", tc.root, code, exitUsage, tc.want, stderr)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/shrink"
 )
 
@@ -39,15 +40,20 @@ func shrinkCommand(cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	return shrinkRun(cli, opts, opts.Replay)
+	return shrinkRun(cli, opts, opts.Replay, cli.JSON)
 }
 
 // shrinkRun shrinks ops under opts and prints the minimal program.
-func shrinkRun(cli *CLI, opts exerciser.Options, ops []fsop.Entry) error {
+// With asJSON the result goes to stdout as a guestapi.ShrinkResult and the
+// words to stderr.
+func shrinkRun(cli *CLI, opts exerciser.Options, ops []fsop.Entry, asJSON bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts.Path += ".min" // the minimal program's file and artifacts: never the input's
 	out := opts.Out
+	if asJSON {
+		out = os.Stderr // stdout carries the JSON result
+	}
 	opts.Out = nil // the final run's report is printed below, in short
 	fmt.Fprintf(out, "shrink: %d ops, at most %d runs or %s\n", len(ops), cli.ShrinkAttempts, cli.ShrinkTime)
 	start := time.Now()
@@ -62,10 +68,19 @@ func shrinkRun(cli *CLI, opts exerciser.Options, ops []fsop.Entry) error {
 	if r.Stopped != "" {
 		minimal = "stopped early at the " + r.Stopped + ": smaller than before, maybe not minimal"
 	}
-	fmt.Fprintf(out, "shrink: %d ops -> %d in %d runs (%s), %s\n", r.Original, len(r.Ops), r.Attempts, time.Since(start).Round(time.Millisecond), minimal)
+	elapsed := time.Since(start)
+	fmt.Fprintf(out, "shrink: %d ops -> %d in %d runs (%s), %s\n", r.Original, len(r.Ops), r.Attempts, elapsed.Round(time.Millisecond), minimal)
 	fmt.Fprint(out, formatProgram(r.Ops, r.Failure))
 	if r.Failure.OpsFile != "" {
 		fmt.Fprintf(out, "minimal program saved to %s; replay it with:\n  %s\n", r.Failure.OpsFile, r.Failure.ReplayOps)
+	}
+	if asJSON {
+		res := guestapi.ShrinkResult{Original: r.Original, Ops: len(r.Ops), Attempts: r.Attempts, Seconds: elapsed.Seconds(),
+			Minimal: r.Stopped == "", Stopped: r.Stopped, Failure: r.Failure.API(), Program: []string{}}
+		for _, e := range r.Ops {
+			res.Program = append(res.Program, strings.TrimSuffix(string(fsop.AppendEntry(nil, e)), "\n"))
+		}
+		return printJSON(res)
 	}
 	return nil
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // From a failure to its minimal reproduction in two commands: the run's
@@ -53,6 +56,28 @@ func TestShrinkCommand(t *testing.T) {
 	}
 }
 
+// shrink --json is one ShrinkResult on stdout: the minimal program, its
+// failure and how to replay it.
+func TestShrinkJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if _, _, code := guest(t, "-N", "800", "-S", "4", "-j", "1", "--inject", "500", file); code == 0 {
+		t.Fatal("the injected run passed")
+	}
+	out, stderr, code := guest(t, "shrink", file+".fsxops", "--json", file)
+	var r guestapi.ShrinkResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, stdout is not one ShrinkResult (%v):\n%s\nstderr:\n%s", code, err, out, stderr)
+	}
+	if !r.Minimal || r.Ops != len(r.Program) || r.Ops < 1 || r.Ops >= r.Original || r.Failure == nil || r.Failure.Op != int64(r.Ops) || r.Failure.ReplayOps == "" {
+		t.Fatalf("result %+v", r)
+	}
+	if !strings.Contains(stderr, "shrink: ") {
+		t.Fatalf("the words did not go to stderr:\n%s", stderr)
+	}
+}
+
 func TestShrinkBadInput(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -74,6 +99,32 @@ func TestShrinkBadInput(t *testing.T) {
 			_, stderr, code := guest(t, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 				t.Fatalf("exit %d (want %d), stderr must be one line with %q:\n%s", code, tc.code, tc.want, stderr)
+			}
+		})
+	}
+}
+
+// The contract's builders make command lines this guest accepts: -1 ops
+// ("unlimited", the default) among them, which the CLI cannot take as "-N -1".
+func TestBuildersMakeAcceptedCommandLines(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ops := filepath.Join(dir, "ops.fsxops")
+	os.WriteFile(ops, []byte("write 0 0x10 0\nread 0 0x10 0x10\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"replay, unlimited", guestapi.Random{NumOps: -1, Seed: 2, Threads: 1, ReplayOps: ops, File: filepath.Join(dir, "a")}.Args(), 0},
+		{"record", guestapi.Random{NumOps: 50, Seed: 2, Threads: 1, RecordOps: filepath.Join(dir, "r.fsxops"), File: filepath.Join(dir, "b")}.Args(), 0},
+		{"shrink of a passing program", guestapi.Random{NumOps: -1, Seed: 2, Threads: 1, ShrinkOps: ops, File: filepath.Join(dir, "c")}.Args(), exitNothingToShrink},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, stderr, code := guest(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, out, stderr)
 			}
 		})
 	}

@@ -55,6 +55,7 @@ type summaryJSON struct {
 	Cells     []struct {
 		Runtime, Volume, Backing, Verdict, Report string
 		Cases, Divergent, Suppressed              int64
+		Groups                                    []groupJSON `json:"groups"`
 	} `json:"cells"`
 }
 

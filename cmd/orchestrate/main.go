@@ -2,12 +2,14 @@
 // run.sh: it builds the guest natively and for wasip1, produces (or takes
 // from cache/) the native oracle report, runs every runtime × volume cell
 // against it, re-reads /data cells' files from the host, and prints one
-// verdict table. Exit status 0 means every supported cell matched.
+// verdict table and, under it, every divergence signature with the shortest
+// program that shows it. Exit status 0 means every supported cell matched.
 //
 //	go run ./cmd/orchestrate -chain 3
 //	go run ./cmd/orchestrate --runtime wazero,wasmer-sdk --volumes data --json
 //	go run ./cmd/orchestrate --chain 3 --shard 2/8        # one machine's part
 //	go run ./cmd/orchestrate merge -o all.bin shard*.bin  # join the parts
+//	go run ./cmd/orchestrate detect                       # the fault detection table
 //
 // Outputs live in the current directory: build/ (guest binaries), cache/
 // (native reports) and oracle-runs/<run>/ (this run's reports). The work is
@@ -43,28 +45,30 @@ const (
 // CLI is the command line. `run` is the default command, so the flags of a
 // plain `orchestrate -chain 3` are RunCmd's.
 type CLI struct {
-	Run   RunCmd   `cmd:"" default:"withargs" help:"Run the oracle pipeline (the default command)."`
-	Merge MergeCmd `cmd:"" help:"Join shard reports into one report, byte-identical to the unsharded run's."`
+	Run    RunCmd    `cmd:"" default:"withargs" help:"Run the oracle pipeline (the default command)."`
+	Merge  MergeCmd  `cmd:"" help:"Join shard reports into one report, byte-identical to the unsharded run's."`
+	Detect DetectCmd `cmd:"" help:"Measure which mode notices which fault of the catalogue, and how soon (writes docs/detection.md)."`
 }
 
 // RunCmd is the pipeline's flags.
 type RunCmd struct {
-	Chain     int           `default:"2" help:"Command sequence length L (1: 54 cases, 2: 5,832, 3: 629,856)."`
-	Runtime   []string      `default:"auto" sep:"," help:"Runtimes to test: wasmer, wasmer-sdk, wazero or auto (the wasmer CLI if installed, else the Wasmer SDK under Node, else embedded wazero). Comma-separated or repeated."`
-	Wasmer    string        `type:"path" placeholder:"PATH" help:"The wasmer CLI to use (default: \\$FSX_WASMER, the scripts/install-wasmer.sh location, then PATH)."`
-	Volumes   []string      `default:"tmp,data" sep:"," help:"Volumes to test: tmp (the runtime's own /tmp) and/or data (a host directory mounted at /data)."`
-	NoCache   bool          `help:"Regenerate the native reports instead of using cache/ (also: USE_NATIVE_CACHE=0)."`
-	Keep      bool          `help:"Keep the case-file trees even when everything matched."`
-	JSON      bool          `name:"json" help:"Print the summary as JSON on stdout (progress stays on stderr)."`
-	Shard     string        `placeholder:"K/N" help:"Run only shard K of N (1-based) of the cases; merge the shards' reports with 'orchestrate merge'."`
-	SliceSize int64         `default:"4096" help:"Cases per slice (the unit of work, caching and parallelism)."`
-	Jobs      int           `short:"j" default:"0" help:"Guest processes at once (default: the core count)."`
-	Timeout   time.Duration `name:"slice-timeout" default:"0" help:"Time limit per runtime process (default: 2m + 20ms per case)."`
-	Known     string        `type:"existingfile" placeholder:"FILE" help:"Divergence signatures to report as known (suppressed, never silently), passed to every cell as --oracle-known."`
-	Src       string        `placeholder:"DIR" help:"The fsx-wasix source tree (default: found upwards from the current directory)."`
-	BuildDir  string        `default:"build" placeholder:"DIR" help:"Where the guest binaries are built."`
-	CacheDir  string        `default:"cache" placeholder:"DIR" help:"Native report cache."`
-	RunsDir   string        `default:"oracle-runs" placeholder:"DIR" help:"Run outputs; earlier runs' outputs here are removed at start."`
+	Chain      int           `default:"2" help:"Command sequence length L (1: 54 cases, 2: 5,832, 3: 629,856)."`
+	Runtime    []string      `default:"auto" sep:"," help:"Runtimes to test: wasmer, wasmer-sdk, wazero or auto (the wasmer CLI if installed, else the Wasmer SDK under Node, else embedded wazero). Comma-separated or repeated."`
+	Wasmer     string        `type:"path" placeholder:"PATH" help:"The wasmer CLI to use (default: \\$FSX_WASMER, the scripts/install-wasmer.sh location, then PATH)."`
+	Volumes    []string      `default:"tmp,data" sep:"," help:"Volumes to test: tmp (the runtime's own /tmp) and/or data (a host directory mounted at /data)."`
+	NoCache    bool          `help:"Regenerate the native reports instead of using cache/ (also: USE_NATIVE_CACHE=0)."`
+	Keep       bool          `help:"Keep the case-file trees even when everything matched."`
+	JSON       bool          `name:"json" help:"Print the summary as JSON on stdout (progress stays on stderr)."`
+	Shard      string        `placeholder:"K/N" help:"Run only shard K of N (1-based) of the cases; merge the shards' reports with 'orchestrate merge'."`
+	SliceSize  int64         `default:"4096" help:"Cases per slice (the unit of work, caching and parallelism)."`
+	Jobs       int           `short:"j" default:"0" help:"Guest processes at once (default: the core count)."`
+	Timeout    time.Duration `name:"slice-timeout" default:"0" help:"Time limit per runtime process (default: 2m + 20ms per case)."`
+	Known      string        `type:"existingfile" placeholder:"FILE" help:"Divergence signatures to report as known (suppressed, never silently), passed to every cell as --oracle-known."`
+	NoShortest bool          `help:"Skip the shortest-program pass: do not run the lower chains 1..L-1 on the cells that diverged to find each divergence signature's shortest program."`
+	Src        string        `placeholder:"DIR" help:"The fsx-wasix source tree (default: found upwards from the current directory)."`
+	BuildDir   string        `default:"build" placeholder:"DIR" help:"Where the guest binaries are built."`
+	CacheDir   string        `default:"cache" placeholder:"DIR" help:"Native report cache."`
+	RunsDir    string        `default:"oracle-runs" placeholder:"DIR" help:"Run outputs; earlier runs' outputs here are removed at start."`
 }
 
 // MergeCmd joins reports.
@@ -125,6 +129,8 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	switch kctx.Command() {
 	case "merge <REPORT>":
 		return cli.Merge.run(e)
+	case "detect":
+		return cli.Detect.run(ctx, e)
 	default:
 		return cli.Run.run(ctx, e)
 	}
@@ -218,6 +224,7 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		SliceTimeout: c.Timeout,
 		Known:        c.Known,
 		WasmerPath:   wasmerPath,
+		NoShortest:   c.NoShortest,
 		Report:       pipeline.NewReporter(e.stderr),
 		Runner:       e.runner,
 	}
@@ -231,6 +238,7 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		} else {
 			fmt.Fprintln(e.stderr)
 			sum.WriteTable(e.stderr)
+			sum.WriteDivergences(e.stderr)
 		}
 	}
 	switch {

@@ -3,29 +3,41 @@
 // wasmer CLI (the seed's commands, /work/shared/acceptance/seed-commands.sh)
 // runs under wazero with WASMER=wazero-run:
 //
-//	wazero-run run [--net] [--volume HOST:GUEST]... [--env K=V]... [--fault KIND:N[@GUEST]] WASM -- ARGS...
+//	wazero-run run [--net] [--volume HOST:GUEST]... [--env K=V]... [--fault NAME[:N][@GUEST][,seed=S]] WASM -- ARGS...
+//	wazero-run --list-faults [--json]
 //
 // Volumes are real host-directory mounts; the guest also gets a private
 // /tmp (a fresh host temp dir, removed afterwards) unless a volume maps
-// /tmp. --fault breaks one read or write on the volumes (internal/faultfs;
-// a line on stderr says whether it fired). Its exit code is the guest's;
-// 125 means wazero-run itself failed.
+// /tmp. --fault breaks the volumes' filesystem with a fault of the
+// catalogue (internal/faultfs, docs/faults.md): every call that matches
+// it, or with :N only the Nth; a line on stderr says whether and where it
+// fired. --list-faults prints the catalogue: name, description and the
+// bug class it stands for (--json: every field). Its exit code is the
+// guest's; 2 means a bad --fault; 125 means wazero-run itself failed.
 // See internal/runner for what the runtime provides.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/fsx-wasix/fsx-wasix/internal/faultfs"
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 )
 
-const exitFailure = 125 // as `docker run`: the runner, not the guest, failed
+const (
+	exitFailure = 125 // as `docker run`: the runner, not the guest, failed
+	exitUsage   = 2   // a bad --fault
+)
 
 type runCmd struct {
 	Net     bool          `help:"Host networking: with the guest's --server PORT (or --listen), pre-open a TCP listener for it."`
@@ -33,7 +45,7 @@ type runCmd struct {
 	Volume  []string      `sep:"none" placeholder:"HOST:GUEST" help:"Mount a host directory into the guest (repeatable)."`
 	Env     []string      `sep:"none" placeholder:"K=V" help:"Set a guest environment variable (repeatable)."`
 	Timeout time.Duration `help:"Kill the guest after this long (0 = never)."`
-	Fault   string        `placeholder:"KIND:N[@GUEST]" help:"Break one read or write on the volumes (drop-write, short-write, corrupt-read; see internal/faultfs)."`
+	Fault   string        `placeholder:"NAME[:N][@GUEST][,seed=S]" help:"Break the volumes' filesystem with a fault of the catalogue (every matching call, or only the Nth); --list-faults prints the catalogue."`
 	Wasm    string        `arg:"" help:"The module to run."`
 	Args    []string      `arg:"" optional:"" passthrough:"" help:"Guest arguments (after --)."`
 }
@@ -43,6 +55,12 @@ type cli struct {
 }
 
 func (c *runCmd) Run() error {
+	if c.Fault != "" {
+		if _, err := faultfs.Parse(c.Fault); err != nil {
+			fmt.Fprintln(os.Stderr, "wazero-run:", err)
+			os.Exit(exitUsage)
+		}
+	}
 	spec := runner.Spec{
 		Wasm: c.Wasm, Args: c.Args, Net: c.Net, Listen: c.Listen, Env: c.Env,
 		Timeout: c.Timeout, Stdout: os.Stdout, Stderr: os.Stderr, Fault: c.Fault,
@@ -67,10 +85,58 @@ func (c *runCmd) Run() error {
 	return nil
 }
 
+// listFaults prints the fault catalogue: a table of name, description and
+// bug class, or with asJSON every field as a JSON array.
+func listFaults(w io.Writer, asJSON bool) error {
+	if asJSON {
+		e := json.NewEncoder(w)
+		e.SetIndent("", "  ")
+		return e.Encode(faultfs.Catalogue())
+	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tDESCRIPTION\tBUG CLASS")
+	for _, d := range faultfs.Catalogue() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Name, d.Desc, d.Class)
+	}
+	fmt.Fprintf(tw, "\n--fault %s: every matching call is broken, or with :N only the Nth; docs/faults.md has the details.\n", faultfs.Spec)
+	return tw.Flush()
+}
+
+// listArgs reports whether args ask for the catalogue (--list-faults,
+// with --json or not, and nothing else) rather than a run. After `run`
+// every argument is the run's (a guest may take --list-faults too).
+func listArgs(args []string) (list, asJSON, ok bool) {
+	if len(args) == 0 || args[0] == "run" || !slices.Contains(args, "--list-faults") {
+		return false, false, true
+	}
+	for _, a := range args {
+		switch a {
+		case "--list-faults":
+		case "--json":
+			asJSON = true
+		default:
+			return true, false, false
+		}
+	}
+	return true, asJSON, true
+}
+
 func main() {
+	if list, asJSON, ok := listArgs(os.Args[1:]); list {
+		if !ok {
+			fmt.Fprintln(os.Stderr, "wazero-run: --list-faults takes only --json")
+			os.Exit(exitUsage)
+		}
+		if err := listFaults(os.Stdout, asJSON); err != nil {
+			fmt.Fprintln(os.Stderr, "wazero-run:", err)
+			os.Exit(exitFailure)
+		}
+		return
+	}
 	var c cli
 	k := kong.Parse(&c, kong.Name("wazero-run"),
-		kong.Description("Run a WASI/WASIX module under wazero with `wasmer run`'s arguments."),
+		kong.Description("Run a WASI/WASIX module under wazero with `wasmer run`'s arguments. "+
+			"`wazero-run --list-faults [--json]` prints the catalogue of --fault names."),
 		kong.Exit(func(code int) {
 			if code != 0 {
 				code = exitFailure

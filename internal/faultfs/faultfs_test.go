@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,13 +20,20 @@ func TestParse(t *testing.T) {
 		{spec: "short-write:12", want: "short-write:12"},
 		{spec: "corrupt-read:3@/data", want: "corrupt-read:3@/data"},
 		{spec: "corrupt-read:3@/data/", want: "corrupt-read:3@/data"},
-		{spec: "", err: "want KIND:N"},
-		{spec: "drop-write", err: "want KIND:N"},
-		{spec: "drop-read:1", err: "want KIND:N"},
+		{spec: "drop-write", want: "drop-write"},
+		{spec: "stale-read@/data", want: "stale-read@/data"},
+		{spec: "misdirected-write:2@/data,seed=7", want: "misdirected-write:2@/data,seed=7"},
+		{spec: "truncate-garbage,seed=0", want: "truncate-garbage"},
+		{spec: "", err: "unknown fault \"\"; want NAME[:N][@GUEST][,seed=S] with NAME one of drop-write, short-write,"},
+		{spec: "drop-read:1", err: "unknown fault \"drop-read\""},
 		{spec: "drop-write:0", err: "N must be"},
+		{spec: "drop-write:", err: "N must be"},
 		{spec: "drop-write:-2", err: "N must be"},
 		{spec: "drop-write:x", err: "N must be"},
 		{spec: "drop-write:1@data", err: "absolute guest path"},
+		{spec: "drop-write,seed=x", err: "seed must be"},
+		{spec: "drop-write,seed=-1", err: "seed must be"},
+		{spec: "drop-write,speed=1", err: "unknown option \"speed=1\""},
 	} {
 		f, err := Parse(c.spec)
 		switch {
@@ -59,7 +67,7 @@ func open(t *testing.T, spec, content string) (sys.File, *Fault, string) {
 	}
 	if d, errno := Wrap(sysfs.DirFS(dir), f).OpenFile(".", sys.O_RDONLY, 0); errno != 0 {
 		t.Fatalf("opening the directory: %v", errno)
-	} else if _, wrapped := d.(*faultFile); wrapped {
+	} else if _, wrapped := d.(*pollableHandle); wrapped {
 		t.Fatal("a directory was wrapped")
 	} else {
 		d.Close()
@@ -147,11 +155,127 @@ func TestCorruptRead(t *testing.T) {
 	}
 	// A fault that never came reports how many calls there were.
 	_, never, _ := open(t, "corrupt-read:9", "x")
-	if r := never.Report(); !strings.Contains(r, "NOT injected: only 0 read/pread calls") {
+	if r := never.Report(); !strings.Contains(r, "NOT injected: only 0 matching calls were made (read/pread)") {
 		t.Errorf("Report() = %q", r)
 	}
 	n, _ := file.Read(buf)
 	if !bytes.Equal(buf[:n], []byte("0123")) {
 		t.Errorf("read after the fault = %q", buf[:n])
+	}
+}
+
+// TestCatalogueEntries: every entry is complete, named in kebab-case, and
+// cites only GitHub issue or pull-request URLs.
+func TestCatalogueEntries(t *testing.T) {
+	kebab := regexp.MustCompile(`^[a-z]+(-[a-z]+)*$`)
+	issue := regexp.MustCompile(`^https://github\.com/wasmerio/[a-z-]+/(issues|pull)/\d+$`)
+	seen := map[Kind]bool{}
+	for _, d := range Catalogue() {
+		if !kebab.MatchString(string(d.Name)) || seen[d.Name] {
+			t.Errorf("name %q: not kebab-case or a duplicate", d.Name)
+		}
+		seen[d.Name] = true
+		for what, v := range map[string]string{"group": d.Group, "description": d.Desc, "bug class": d.Class,
+			"ops": d.Ops, "counts": d.Counts, "detect": d.Detect} {
+			if v == "" || strings.ContainsAny(v, "\n|") {
+				t.Errorf("%s: %s empty, not one line, or has a | (docs/faults.md's table cells)", d.Name, what)
+			}
+		}
+		for _, u := range d.Issues {
+			if !issue.MatchString(u) {
+				t.Errorf("%s: issue %q is not a GitHub issue or pull request URL", d.Name, u)
+			}
+		}
+		if f, err := Parse(string(d.Name)); err != nil || f.Def().Name != d.Name {
+			t.Errorf("Parse(%q) = %v, %v", d.Name, f, err)
+		}
+	}
+	if len(seen) < 20 {
+		t.Errorf("%d faults, want at least 20", len(seen))
+	}
+}
+
+// TestWrapNil: no fault, no wrapper.
+func TestWrapNil(t *testing.T) {
+	fsys := sysfs.DirFS(t.TempDir())
+	if Wrap(fsys, nil) != fsys {
+		t.Error("Wrap(fsys, nil) is not fsys")
+	}
+}
+
+// TestPollableKept: a wrapped file is a sys.PollableFile exactly when the
+// unwrapped one is, so wazero's fd_fdstat_set_flags takes the same path.
+func TestPollableKept(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
+	f, _ := Parse("stale-read")
+	for _, fsys := range []sys.FS{sysfs.DirFS(dir), Wrap(sysfs.DirFS(dir), f)} {
+		file, errno := fsys.OpenFile("f", sys.O_RDWR, 0)
+		if errno != 0 {
+			t.Fatal(errno)
+		}
+		if _, ok := file.(sys.PollableFile); !ok {
+			t.Errorf("%T is not a sys.PollableFile", file)
+		}
+		file.Close()
+	}
+}
+
+// TestSystematicReport: without :N every matching call is broken and the
+// report counts them.
+func TestSystematicReport(t *testing.T) {
+	file, f, p := open(t, "drop-write", "....")
+	for range 3 {
+		file.Write([]byte("a"))
+	}
+	if got := hostBytes(t, p); got != "...." {
+		t.Errorf("file %q: every write should have been dropped", got)
+	}
+	if r := f.Report(); !strings.HasPrefix(r, "fault drop-write injected: 3 matching calls broken (write/pwrite), the first: write of 1 bytes on f") {
+		t.Errorf("Report() = %q", r)
+	}
+	_, never, _ := open(t, "short-read", "x")
+	if r := never.Report(); r != "fault short-read NOT injected: no matching call was made (read/pread returning 2 bytes or more)" {
+		t.Errorf("Report() = %q", r)
+	}
+}
+
+// TestSeeded: the values a fault picks depend on its seed alone.
+func TestSeeded(t *testing.T) {
+	a, b := make([]byte, 64), make([]byte, 64)
+	for i := range a {
+		a[i], b[i] = garbageByte(1, int64(i)), garbageByte(2, int64(i))
+		if a[i] == 0 || b[i] == 0 || a[i] != garbageByte(1, int64(i)) {
+			t.Fatalf("garbageByte at %d: %d, %d (must be non-zero and repeatable)", i, a[i], b[i])
+		}
+	}
+	if bytes.Equal(a, b) {
+		t.Error("seeds 1 and 2 give the same garbage")
+	}
+	f1, _ := Parse("misdirected-write")
+	f2, _ := Parse("misdirected-write,seed=4097")
+	if f1.shift() != 1 || f2.shift() != 2 {
+		t.Errorf("shifts %d, %d; want 1 and 2", f1.shift(), f2.shift())
+	}
+}
+
+// TestDocsListEveryFault: docs/faults.md has a table row for every fault
+// and cites every issue the catalogue does.
+func TestDocsListEveryFault(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "faults.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, d := range Catalogue() {
+		row := "| `" + string(d.Name) + "` | " + d.Desc + " | " + d.Class + " | "
+		if !strings.Contains(doc, row) {
+			t.Errorf("docs/faults.md has no row starting %q", row)
+		}
+		for _, u := range d.Issues {
+			if !strings.Contains(doc, "("+u+")") {
+				t.Errorf("docs/faults.md does not cite %s for %s", u, d.Name)
+			}
+		}
 	}
 }

@@ -111,6 +111,10 @@ type OracleOutput struct {
 	Suppressed int64
 	Checked    int64            // host re-read: file snapshots checked
 	Signatures map[string]int64 // divergence groups: signature → cases
+	// Groups are the divergence groups as the guest printed them (count,
+	// suppressed, example case); First its first divergent programs.
+	Groups []guestapi.OracleGroup
+	First  []guestapi.OracleDivergence
 }
 
 // DecodeOracleOutput reads a comparing guest's (or the host re-read's)
@@ -128,6 +132,7 @@ func DecodeOracleOutput(stdout []byte) OracleOutput {
 	o.Parsed = true
 	o.Compared, o.Divergent, o.Suppressed, o.Checked = sum.Compared, sum.Divergent, sum.Suppressed, sum.HostFiles
 	o.Signatures = sum.Signatures()
+	o.Groups, o.First = sum.Groups, sum.First
 	return o
 }
 

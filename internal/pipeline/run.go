@@ -47,6 +47,9 @@ type Config struct {
 	SliceTimeout time.Duration
 	Known        string // --oracle-known FILE for every runtime cell ("" for none)
 	WasmerPath   string
+	// NoShortest skips the shortest-program pass (stage 6, shortest.go):
+	// no lower chains are run and no Group gets a Shortest.
+	NoShortest bool
 
 	Report *Reporter
 	// Runner makes the runner for a name; nil means runner.New. Tests use it
@@ -79,12 +82,21 @@ type cell struct {
 
 	mu        sync.Mutex
 	row       Row
-	sigs      map[string]bool
-	reports   []string // per slice, in slice order
+	groups    map[string]*Group // by signature, folded over the slices
+	programs  map[int64]string  // the guests' spelled-out examples, by case
+	reports   []string          // per slice, in slice order
 	keptCount int
 	busy      time.Duration // summed process time, for the per-stage figures
 	verify    time.Duration
 	firstErr  string
+	shortNote string // why the shortest-program pass found no shortest for some signatures
+}
+
+// plannedCell is a cell to make: a runtime (its runner made already) on a volume.
+type plannedCell struct {
+	choice Choice
+	r      runner.Runner
+	volume string
 }
 
 func (c *cell) name() string { return c.choice.Name + " " + c.volume }
@@ -100,7 +112,9 @@ func (c *cell) dirName() string { return c.choice.Name + "-" + strings.TrimPrefi
 // The stages, in order, are the methods below, numbered as in
 // docs/orchestrator.md: newPass and lock (set-up), clean (1), build (2),
 // catalog (3), setUpCells, flow (4: native → cells → host re-read →
-// clean-up, per slice), merge (5) and summary (6).
+// clean-up, per slice), merge (5), spell and shortest (6, shortest.go: the
+// example programs, and the lower chains for the shortest program of every
+// divergence signature) and summary (7).
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	p, err := newPass(cfg)
 	if err != nil {
@@ -125,12 +139,17 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	runErr := p.flow(ctx)
 	interrupted := ctx.Err() != nil
+	var shortErr error
 	if !interrupted {
 		if err := p.merge(); err != nil {
 			return nil, err
 		}
+		p.spell(p.rep)
+		if runErr == nil {
+			shortErr = p.shortest(ctx)
+		}
 	}
-	return p.summary(interrupted, runErr)
+	return p.summary(interrupted, runErr, shortErr)
 }
 
 // newPass fills in the defaults and makes the runners.
@@ -144,7 +163,7 @@ func newPass(cfg Config) (*pass, error) {
 	if cfg.Jobs <= 0 {
 		cfg.Jobs = runtime.NumCPU()
 	}
-	p := &pass{cfg: cfg, rep: cfg.Report, cellRunner: cfg.Runner, sum: &Summary{Chain: cfg.Chain}}
+	p := &pass{cfg: cfg, rep: cfg.Report, cellRunner: cfg.Runner, sum: &Summary{Chain: cfg.Chain}, keptMax: keptFailures}
 	if p.cellRunner == nil {
 		sdkDir := filepath.Join(cfg.Src, "runners", "wasmer-sdk")
 		p.cellRunner = func(name string) (runner.Runner, error) {
@@ -222,11 +241,13 @@ func (p *pass) catalog(ctx context.Context) error {
 	p.sum.CaseStart, p.sum.CaseCount = p.start, p.count
 	p.slices = Slices(p.start, p.count, cfg.SliceSize)
 
-	runName := time.Now().Format("20060102-150405") + fmt.Sprintf("-L%d", cfg.Chain)
-	if !cfg.Shard.IsWhole() {
-		runName += fmt.Sprintf("-shard%dof%d", cfg.Shard.K, cfg.Shard.N)
+	if p.runDir == "" { // a lower chain's pass has its directory in its run's
+		runName := time.Now().Format("20060102-150405") + fmt.Sprintf("-L%d", cfg.Chain)
+		if !cfg.Shard.IsWhole() {
+			runName += fmt.Sprintf("-shard%dof%d", cfg.Shard.K, cfg.Shard.N)
+		}
+		p.runDir = filepath.Join(cfg.RunsDir, runName)
 	}
-	p.runDir = filepath.Join(cfg.RunsDir, runName)
 	p.sum.RunDir = p.runDir
 	if err := os.MkdirAll(p.runDir, 0o755); err != nil {
 		return fmt.Errorf("output directory %s is not writable: %v", cfg.RunsDir, unwrapPathError(err))
@@ -234,30 +255,37 @@ func (p *pass) catalog(ctx context.Context) error {
 	return nil
 }
 
-// setUpCells makes one cell per runtime × volume, prints the plan, and
-// readies what the slices share: the cache, the process slots and the
+// setUpCells makes one cell per runtime × volume (or per planned cell: a
+// lower chain's pass runs only the cells that diverged), prints the plan,
+// and readies what the slices share: the cache, the process slots and the
 // run's copy of the known signatures.
 func (p *pass) setUpCells() error {
 	cfg := p.cfg
-	for _, ch := range cfg.Runtimes {
-		r, err := p.cellRunner(ch.Name)
-		if err != nil {
-			return err
-		}
-		p.rep.Printf("%-14s %s: %s\n", "runtime", ch.Name, ch.Why)
-		for _, v := range cfg.Volumes {
-			c := &cell{choice: ch, r: r, volume: v, sigs: map[string]bool{}, reports: make([]string, len(p.slices))}
-			switch {
-			case v == VolumeTmp:
-				c.backing = BackingRuntimeTmp
-			case r.HostBacked():
-				c.backing = BackingHost
-			default:
-				c.backing = BackingCopy
+	if p.plan == nil {
+		for _, ch := range cfg.Runtimes {
+			r, err := p.cellRunner(ch.Name)
+			if err != nil {
+				return err
 			}
-			c.row = Row{Runtime: ch.Name, Volume: v, Backing: c.backing, Verdict: VerdictMatch}
-			p.cells = append(p.cells, c)
+			p.rep.Printf("%-14s %s: %s\n", "runtime", ch.Name, ch.Why)
+			for _, v := range cfg.Volumes {
+				p.plan = append(p.plan, plannedCell{choice: ch, r: r, volume: v})
+			}
 		}
+	}
+	for _, pc := range p.plan {
+		c := &cell{choice: pc.choice, r: pc.r, volume: pc.volume, groups: map[string]*Group{}, programs: map[int64]string{},
+			reports: make([]string, len(p.slices))}
+		switch {
+		case pc.volume == VolumeTmp:
+			c.backing = BackingRuntimeTmp
+		case pc.r.HostBacked():
+			c.backing = BackingHost
+		default:
+			c.backing = BackingCopy
+		}
+		c.row = Row{Runtime: pc.choice.Name, Volume: pc.volume, Backing: c.backing, Verdict: VerdictMatch}
+		p.cells = append(p.cells, c)
 	}
 	shardNote := ""
 	if !cfg.Shard.IsWhole() {
@@ -287,6 +315,9 @@ func (p *pass) setUpCells() error {
 func (p *pass) flow(ctx context.Context) error {
 	st := p.rep.Start("oracle", p.count*int64(1+len(p.cells)))
 	p.bar = st
+	if p.outerBar != nil { // a lower chain's pass: its run's bar shows the progress
+		p.bar = p.outerBar
+	}
 	runErr := p.run(ctx, p.slices)
 
 	cfg, sum, rep := p.cfg, p.sum, p.rep
@@ -333,17 +364,23 @@ func (p *pass) merge() error {
 	return nil
 }
 
-// summary (stage 6) fills the verdict table, says where partial outputs
+// summary (stage 7) fills the verdict table, says where partial outputs
 // are after an interruption, and on success keeps only the reports.
-func (p *pass) summary(interrupted bool, runErr error) (*Summary, error) {
+// shortErr is the shortest-program pass's interruption: the verdicts are
+// whole then, but the run did not finish.
+func (p *pass) summary(interrupted bool, runErr, shortErr error) (*Summary, error) {
 	sum := p.sum
 	for _, c := range p.cells {
-		c.row.Signatures = len(c.sigs)
+		c.row.Groups = sortGroups(c.groups)
+		c.row.Signatures = len(c.row.Groups)
 		if interrupted && c.row.Verdict == VerdictMatch {
 			c.row.Verdict = VerdictInterrupted
 		}
 		if c.firstErr != "" && c.row.Note == "" {
 			c.row.Note = c.firstErr
+		}
+		if c.shortNote != "" {
+			c.row.Note = strings.TrimPrefix(c.row.Note+"; "+c.shortNote, "; ")
 		}
 		sum.Rows = append(sum.Rows, c.row)
 	}
@@ -355,6 +392,10 @@ func (p *pass) summary(interrupted bool, runErr error) (*Summary, error) {
 	}
 	if runErr != nil {
 		return sum, runErr
+	}
+	if shortErr != nil {
+		sum.Interrupted = true
+		return sum, shortErr
 	}
 	if !p.cfg.Keep && sum.Passed {
 		// Success: keep only the reports (the seed's run.sh did the same).
@@ -383,14 +424,17 @@ type pass struct {
 	cellRunner func(name string) (runner.Runner, error)
 	nativeR    runner.Runner // the native guest: native oracle and host re-read
 
-	guest        Guest      // build
-	info         OracleInfo // catalog
-	start, count int64      // catalog: this run's (or shard's) cases
-	slices       []Slice    // catalog
-	runDir       string     // catalog
-	cells        []*cell    // setUpCells
+	guest        Guest         // build
+	info         OracleInfo    // catalog
+	start, count int64         // catalog: this run's (or shard's) cases
+	slices       []Slice       // catalog
+	runDir       string        // catalog
+	plan         []plannedCell // setUpCells: the cells to make (nil: every runtime × volume)
+	cells        []*cell       // setUpCells
 	cache        *Cache
 	bar          *Stage
+	outerBar     *Stage // a lower chain's pass: the bar it advances instead of its own
+	keptMax      int    // failing slices per cell that keep their case trees (keptFailures)
 
 	known         string        // the run's private copy of cfg.Known ("" for none)
 	tokens        chan struct{} // one per process allowed to run at once
@@ -739,6 +783,8 @@ func (p *pass) rereadCell(ctx context.Context, cs *cellJob) bool {
 			out.Signatures[sig] = n
 		}
 	}
+	out.Groups = joinReread(out.Groups, vout.Groups)
+	out.First = append(out.First, vout.First...) // the runtime's own programs first
 	cs.diverged = cs.diverged || vres.code != 0
 	return true
 }
@@ -758,15 +804,14 @@ func (p *pass) keepCell(cs *cellJob) {
 	c.row.Cases += s.Count
 	c.row.Divergent += out.Divergent
 	c.row.Suppressed += out.Suppressed
-	for sig := range out.Signatures {
-		c.sigs[sig] = true
-	}
+	foldGroups(c.groups, out.Groups)
+	c.keepPrograms(out)
 	keepTrees := p.cfg.Keep
 	if cs.diverged {
 		if c.row.Verdict == VerdictMatch {
 			c.row.Verdict = VerdictDiverged
 		}
-		if c.keptCount < keptFailures {
+		if c.keptCount < p.keptMax {
 			c.keptCount++
 			keepTrees = true
 			if c.row.Kept == "" {
@@ -778,6 +823,22 @@ func (p *pass) keepCell(cs *cellJob) {
 	c.mu.Unlock()
 	if !keepTrees {
 		_ = os.RemoveAll(dir)
+	}
+}
+
+// keepPrograms keeps the guest's spelled-out programs (OracleSummary.First)
+// of the slice's example cases: a cell's example is the lowest of its
+// slices' examples, so those are the only programs the summary can need.
+// The caller holds c.mu.
+func (c *cell) keepPrograms(out OracleOutput) {
+	examples := make(map[int64]bool, len(out.Groups))
+	for _, g := range out.Groups {
+		examples[g.Example] = true
+	}
+	for _, d := range out.First {
+		if _, have := c.programs[d.Index]; examples[d.Index] && !have {
+			c.programs[d.Index] = d.Program
+		}
 	}
 }
 

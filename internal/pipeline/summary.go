@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // Verdicts of a cell. Only VerdictMatch passes; VerdictNotSupported is
@@ -43,6 +46,98 @@ type Row struct {
 	Report     string        `json:"report,omitempty"`
 	Kept       string        `json:"kept,omitempty"` // case trees kept for inspection
 	Note       string        `json:"note,omitempty"`
+	// Groups are the cell's divergences by signature, most cases first:
+	// every slice's groups (and the host re-read's) folded into one.
+	Groups []Group `json:"groups"`
+}
+
+// Group is every divergent case of a cell with one signature: the guest's
+// guestapi.OracleGroup summed over the slices, with the example spelled out
+// and, unless --no-shortest, the shortest program showing the signature.
+type Group struct {
+	Signature string `json:"signature"`
+	Count     int64  `json:"count"`
+	// Known: the signature is listed in --known (its cases are suppressed:
+	// reported, not failed); false means new.
+	Known   bool  `json:"known"`
+	Example int64 `json:"example_case"` // the lowest case of this run with the signature
+	// Program is the example case spelled out (steps, expected and actual
+	// outcomes, snapshots); "" when it could not be (see the stage lines).
+	Program string `json:"program,omitempty"`
+	// Shortest is the shortest program showing the signature: the lowest
+	// case at the lowest chain length where it appears. Nil with
+	// --no-shortest, or when the lower chains could not be run (Row.Note).
+	Shortest *Shortest `json:"shortest,omitempty"`
+}
+
+// Shortest is where a signature first shows: chain length and case index,
+// and that case spelled out. Chain equal to the run's means no shorter
+// program shows it (the example of this run).
+type Shortest struct {
+	Chain   int    `json:"chain"`
+	Case    int64  `json:"case"`
+	Program string `json:"program,omitempty"`
+}
+
+// foldGroups adds one slice's divergence groups (the guest's --json
+// summary) to a cell's: counts add up, the lowest example case wins, and a
+// signature known in any slice stays known (every slice gets the same
+// --known, so they agree).
+func foldGroups(dst map[string]*Group, src []guestapi.OracleGroup) {
+	for _, g := range src {
+		d := dst[g.Signature]
+		if d == nil {
+			dst[g.Signature] = &Group{Signature: g.Signature, Count: g.Count, Known: g.Suppressed, Example: g.Example}
+			continue
+		}
+		d.Count += g.Count
+		d.Known = d.Known || g.Suppressed
+		if g.Example < d.Example {
+			d.Example = g.Example
+		}
+	}
+}
+
+// joinReread joins one slice's groups from the runtime's own comparison and
+// from the host re-read. The re-read compares the two reports again as well
+// as the files, so a case both saw is counted by both, under the same
+// signature: per signature the larger count and the lower example win, and
+// signatures only the host saw (host re-read A: …) are added.
+func joinReread(run, reread []guestapi.OracleGroup) []guestapi.OracleGroup {
+	out := append([]guestapi.OracleGroup(nil), run...)
+	at := make(map[string]int, len(out))
+	for i, g := range out {
+		at[g.Signature] = i
+	}
+	for _, g := range reread {
+		i, ok := at[g.Signature]
+		if !ok {
+			at[g.Signature] = len(out)
+			out = append(out, g)
+			continue
+		}
+		d := &out[i]
+		d.Count = max(d.Count, g.Count)
+		d.Example = min(d.Example, g.Example)
+		d.Suppressed = d.Suppressed || g.Suppressed
+	}
+	return out
+}
+
+// sortGroups lists a cell's groups as the guest does: most cases first,
+// then by signature. Never nil, so --json always has a groups array.
+func sortGroups(m map[string]*Group) []Group {
+	out := make([]Group, 0, len(m))
+	for _, g := range m {
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Signature < out[j].Signature
+	})
+	return out
 }
 
 // Name is how messages name the cell: "wasmer-sdk /data".
@@ -105,6 +200,58 @@ func (s *Summary) WriteTable(w io.Writer) {
 		}
 		if r.Kept != "" {
 			fmt.Fprintf(w, "  %s: case files kept in %s\n", r.Name(), r.Kept)
+		}
+	}
+}
+
+// WriteDivergences prints, under the table, what diverged in each cell:
+// every signature with its case count, whether it is known (--known) or
+// new, an example case, and the shortest program showing it — or, when it
+// was not looked for, the example spelled out. A program already printed
+// for another cell is named rather than repeated.
+func (s *Summary) WriteDivergences(w io.Writer) {
+	diverged := false
+	for _, r := range s.Rows {
+		diverged = diverged || len(r.Groups) > 0
+	}
+	if !diverged {
+		return
+	}
+	fmt.Fprintln(w, "\ndivergences by cell (cases, known = listed in --known / new, signature):")
+	shownFor := map[string]string{} // program → the cell it was printed for
+	for _, r := range s.Rows {
+		if len(r.Groups) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s: %d signature(s), %d divergent case(s)\n", r.Name(), len(r.Groups), r.Divergent)
+		for _, g := range r.Groups {
+			status := "new"
+			if g.Known {
+				status = "known"
+			}
+			fmt.Fprintf(w, "  %8d  %-5s  %s  (e.g. case %d)\n", g.Count, status, g.Signature, g.Example)
+			var head, prog string
+			switch sh := g.Shortest; {
+			case sh == nil:
+				head, prog = fmt.Sprintf("case %d:", g.Example), g.Program
+			case sh.Chain == s.Chain:
+				head, prog = fmt.Sprintf("shortest: chain %d (this run)", sh.Chain), sh.Program
+			default:
+				head, prog = fmt.Sprintf("shortest: chain %d case %d", sh.Chain, sh.Case), sh.Program
+			}
+			const indent = "             "
+			switch other, seen := shownFor[prog]; {
+			case prog == "":
+				fmt.Fprintf(w, "%s%s  (program not available: see the warnings above)\n", indent, head)
+			case seen:
+				fmt.Fprintf(w, "%s%s  (program as for %s above)\n", indent, head, other)
+			default:
+				shownFor[prog] = r.Name()
+				fmt.Fprintf(w, "%s%s\n", indent, head)
+				for _, line := range strings.Split(strings.TrimRight(prog, "\n"), "\n") {
+					fmt.Fprintf(w, "%s  %s\n", indent, line)
+				}
+			}
 		}
 	}
 }

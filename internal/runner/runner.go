@@ -53,9 +53,10 @@ type Spec struct {
 	Stdout  io.Writer // nil discards
 	Stderr  io.Writer // nil discards
 	Dir     string    // working directory for relative host paths; "" = current
-	// Fault breaks one read or write on the volumes, as internal/faultfs
-	// parses it (KIND:N[@GUEST], e.g. "drop-write:5@/data"). Only the
-	// wazero runner can inject faults; the others refuse a non-empty Fault.
+	// Fault breaks the volumes' filesystem with a fault of internal/faultfs's
+	// catalogue, NAME[:N][@GUEST][,seed=S] (e.g. "stale-read@/data",
+	// "drop-write:5@/data"; `wazero-run --list-faults`). Only the wazero
+	// runner can inject faults; the others refuse a non-empty Fault.
 	Fault string
 }
 

@@ -27,6 +27,16 @@ func resolveCwd(cwd string, roots []string) (string, *paramError) {
 			return "", errParam("cwd", "%q contains \"..\"", cwd)
 		}
 	}
+	// Outside every root (by name) the answer is the same whether the path
+	// exists or not: the server must not tell a client what is on the host.
+	inside := false
+	for _, root := range roots {
+		rr, err := filepath.EvalSymlinks(root)
+		inside = inside || within(filepath.Clean(cwd), filepath.Clean(root)) || err == nil && within(filepath.Clean(cwd), rr)
+	}
+	if !inside {
+		return "", errParam("cwd", "%q is outside the allowed roots %v", cwd, roots)
+	}
 	real, err := filepath.EvalSymlinks(filepath.Clean(cwd))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

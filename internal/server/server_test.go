@@ -545,3 +545,20 @@ func TestAliases(t *testing.T) {
 		t.Errorf("ParseAliases: %v %v", as, err)
 	}
 }
+
+// Outside the allowed roots, an existing and a missing path get the same
+// answer: the server does not tell a client what is on the host.
+func TestOutsideRootsSaysNothingOfTheHost(t *testing.T) {
+	t.Parallel()
+	root, outside := t.TempDir(), t.TempDir()
+	_, e1 := resolveCwd(outside, []string{root})
+	_, e2 := resolveCwd(filepath.Join(outside, "missing"), []string{root})
+	if e1 == nil || e2 == nil {
+		t.Fatalf("outside paths accepted: %v %v", e1, e2)
+	}
+	m1 := strings.ReplaceAll(e1.Error(), outside, "P")
+	m2 := strings.ReplaceAll(e2.Error(), filepath.Join(outside, "missing"), "P")
+	if m1 != m2 || strings.Contains(m2, "exist") {
+		t.Fatalf("the answers differ or tell existence:\n%s\n%s", e1, e2)
+	}
+}

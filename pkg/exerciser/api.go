@@ -302,6 +302,10 @@ func (o *Options) validate() error {
 		return usagef("--replay-ops runs one worker's ops: -j must be 1, got %d", o.Threads)
 	case o.Replay != nil && len(o.Replay) == 0:
 		return usagef("--replay-ops: the file has no ops")
+	case o.Inject > 0 && o.Replay == nil && o.NumOps >= 0 && o.Inject > o.NumOps:
+		return usagef("--inject %d is past the last op (-N %d): it would never fire", o.Inject, o.NumOps)
+	case o.Inject > 0 && o.Replay != nil && o.Inject > int64(len(o.Replay)):
+		return usagef("--inject %d is past the last of the %d replayed ops: it would never fire", o.Inject, len(o.Replay))
 	}
 	if o.Replay != nil {
 		if err := CheckReplay(o.Replay, o.Config); err != nil {

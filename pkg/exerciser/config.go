@@ -106,9 +106,51 @@ func ParseConfig(data []byte, name string) (Config, error) {
 		Weights:      w.Weights,
 	}
 	if err := c.Validate(); err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			if line := keyLine(data, fe.key); line > 0 {
+				return Config{}, usagef("config %s:%d: %v", name, line, err)
+			}
+		}
 		return Config{}, usagef("config %s: %v", name, err)
 	}
 	return c, nil
+}
+
+// fieldError is a value that breaks a rule, with its key, so that a
+// config file's error can name the line.
+type fieldError struct{ key, msg string }
+
+func (e *fieldError) Error() string { return e.msg }
+
+func fieldErr(key, format string, a ...any) error {
+	return &fieldError{key: key, msg: fmt.Sprintf(format, a...)}
+}
+
+// keyLine is the line of data that sets key ("flen", "opsize.max"), or 0
+// when the file does not set it (a default broke the rule).
+func keyLine(data []byte, key string) int {
+	table, leaf, _ := strings.Cut(key, ".")
+	if leaf == "" {
+		table, leaf = "", key
+	}
+	cur := ""
+	for i, line := range strings.Split(string(data), "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "[") {
+			cur = strings.TrimSpace(strings.Trim(l, "[]"))
+			continue
+		}
+		k, _, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if k == key && cur == "" || k == leaf && cur == table {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // tomlError turns go-toml's errors into one line with the key and position.
@@ -137,14 +179,18 @@ func tomlError(name string, err error) error {
 
 // goTypeRE matches go-toml's "into struct field pkg.T.F of type uint64",
 // which names our Go types rather than what the user should write.
-var goTypeRE = regexp.MustCompile(`into struct field \S+ of type (\w+)`)
+var goTypeRE = regexp.MustCompile(`into struct field \S+ of type ([\w.]+)`)
 
 func plainTypes(msg string) string {
 	return goTypeRE.ReplaceAllStringFunc(msg, func(m string) string {
-		switch goTypeRE.FindStringSubmatch(m)[1] {
-		case "bool":
+		switch t := goTypeRE.FindStringSubmatch(m)[1]; {
+		case strings.HasSuffix(t, "OpSize"):
+			return "where the table [opsize] (min, max, align) is expected"
+		case strings.HasSuffix(t, "Weights"):
+			return "where the table [weights] is expected"
+		case t == "bool":
 			return "where true or false is expected"
-		case "float64":
+		case t == "float64":
 			return "where a number is expected"
 		default:
 			return "where a whole number >= 0 is expected"
@@ -157,20 +203,20 @@ func plainTypes(msg string) string {
 func (c Config) Validate() error {
 	switch {
 	case c.FileLen == 0:
-		return errors.New("flen must be greater than zero")
+		return fieldErr("flen", "flen must be greater than zero")
 	case c.FileLen > MaxFileLen:
-		return fmt.Errorf("flen %d is larger than the limit %d (1 GiB)", c.FileLen, MaxFileLen)
+		return fieldErr("flen", "flen %d is larger than the limit %d (1 GiB)", c.FileLen, MaxFileLen)
 	case c.OpSize.Max == 0:
-		return errors.New("opsize.max must be greater than zero")
+		return fieldErr("opsize.max", "opsize.max must be greater than zero")
 	case c.OpSize.Min > c.OpSize.Max:
-		return fmt.Errorf("opsize.min (%d) must be no greater than opsize.max (%d)", c.OpSize.Min, c.OpSize.Max)
+		return fieldErr("opsize.min", "opsize.min (%d) must be no greater than opsize.max (%d)", c.OpSize.Min, c.OpSize.Max)
 	case c.OpSize.Align > c.OpSize.Max:
-		return fmt.Errorf("opsize.align (%d) must be no greater than opsize.max (%d)", c.OpSize.Align, c.OpSize.Max)
+		return fieldErr("opsize.align", "opsize.align (%d) must be no greater than opsize.max (%d)", c.OpSize.Align, c.OpSize.Max)
 	}
 	total := uint64(0)
 	for i, w := range c.Weights.list() {
 		if w > MaxWeight {
-			return fmt.Errorf("weights.%s = %d is larger than the limit %d", fsop.Kind(i), w, MaxWeight)
+			return fieldErr("weights."+fsop.Kind(i).String(), "weights.%s = %d is larger than the limit %d", fsop.Kind(i), w, MaxWeight)
 		}
 		total += w
 	}

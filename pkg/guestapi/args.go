@@ -14,7 +14,7 @@ import "strconv"
 // followed by the optional flags that are set, then FILE.
 type Random struct {
 	Config  string // -f: the TOML config; "" omits -f (built-in defaults)
-	NumOps  int64  // -N: operations per worker, always given; -1 is unlimited
+	NumOps  int64  // -N: operations per worker; -1 (unlimited, the guest's default) omits -N, since the CLI reads "-N -1" as two flags
 	Seed    uint64 // -S, always given
 	Threads int    // -j: workers; 0 omits -j (the count the runtime reports)
 	File    string // FILE; worker K uses dir(FILE)/thread-K/base(FILE) when k > 1
@@ -42,7 +42,10 @@ func (r Random) Args() []string {
 	if r.Config != "" {
 		a = append(a, "-f", r.Config)
 	}
-	a = append(a, "-N", strconv.FormatInt(r.NumOps, 10), "-S", strconv.FormatUint(r.Seed, 10))
+	if r.NumOps != -1 {
+		a = append(a, "-N", strconv.FormatInt(r.NumOps, 10))
+	}
+	a = append(a, "-S", strconv.FormatUint(r.Seed, 10))
 	if r.Threads != 0 {
 		a = append(a, "-j", strconv.Itoa(r.Threads))
 	}
@@ -88,6 +91,7 @@ type Oracle struct {
 	Known     string // --oracle-known: known divergence signatures, reported as suppressed
 	Output    string // --oracle-output: write the run's report here
 	KeepFiles bool   // --oracle-keep-files: keep every case's files under ROOT for --oracle-verify-files
+	StopFirst bool   // --oracle-stop-first: end at the first unsuppressed divergence (no report)
 	Quiet     bool   // -q
 	Verbose   bool   // -v
 	JSON      bool   // --json
@@ -114,6 +118,9 @@ func (o Oracle) Args() []string {
 	}
 	if o.KeepFiles {
 		a = append(a, "--oracle-keep-files")
+	}
+	if o.StopFirst {
+		a = append(a, "--oracle-stop-first")
 	}
 	a = appendCommon(a, o.Quiet, o.Verbose, o.JSON)
 	return append(a, o.Root)

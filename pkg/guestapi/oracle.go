@@ -38,6 +38,9 @@ type OracleSummary struct {
 	First []OracleDivergence `json:"first,omitempty"`
 	// OK: no unsuppressed divergence (the exit code is 0, else 1).
 	OK bool `json:"ok"`
+	// Stopped: --oracle-stop-first ended the run at its first unsuppressed
+	// divergence (Compared cases ran; no report was written).
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // OracleGroup is all divergent cases with one signature: which command (or

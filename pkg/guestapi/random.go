@@ -48,3 +48,16 @@ func (r RandomResult) FirstFailure() *Failure {
 	}
 	return nil
 }
+
+// ShrinkResult is `fsx-wasix shrink --json` (and --shrink with --json): a
+// failure reduced to its smallest program.
+type ShrinkResult struct {
+	Original int      `json:"original_ops"` // ops up to the failing op, before shrinking
+	Ops      int      `json:"ops"`          // ops of the minimal program
+	Program  []string `json:"program"`      // the minimal program, one .fsxops line per op
+	Attempts int      `json:"attempts"`     // candidate runs
+	Seconds  float64  `json:"seconds"`
+	Minimal  bool     `json:"one_minimal"`       // removing or halving any op makes it pass
+	Stopped  string   `json:"stopped,omitempty"` // the budget that stopped it early
+	Failure  *Failure `json:"failure"`           // the minimal program's failure, with its replay lines
+}

@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"io"
 	"os"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MaxShown is how many divergent cases a report spells out as programs.
@@ -270,30 +273,27 @@ func (c *Comparer) Groups() []Group {
 // Shown are the first MaxShown unsuppressed divergent cases.
 func (c *Comparer) Shown() []Divergence { return c.shown }
 
-// WriteReport prints the divergence report: counts, the first divergent
-// programs, the groups by signature.
+// Fill puts the comparison into the contract's summary (pkg/guestapi):
+// counts, groups by signature, the first divergent programs, the verdict.
+func (c *Comparer) Fill(sum *guestapi.OracleSummary) {
+	sum.Compared, sum.Divergent, sum.Suppressed, sum.HostFiles = c.Compared, c.Divergent, c.Suppressed, c.HostFiles
+	sum.Groups, sum.First = nil, nil
+	for _, g := range c.Groups() {
+		sum.Groups = append(sum.Groups, guestapi.OracleGroup{Signature: g.Signature, Count: g.Count, Suppressed: g.Suppressed, Example: g.Example})
+	}
+	for _, d := range c.Shown() {
+		sum.First = append(sum.First, guestapi.OracleDivergence{Index: d.Index, Signature: d.Signature, Suppressed: d.Suppressed, Program: d.Program})
+	}
+	sum.OK = !c.Failed()
+}
+
+// WriteReport prints the divergence report (counts, the first divergent
+// programs, the groups by signature), rendered by the contract's summary
+// so the guest's words and these are one text.
 func (c *Comparer) WriteReport(w io.Writer) {
-	fmt.Fprintf(w, "compared %d cases: %d divergent", c.Compared, c.Divergent)
-	if c.Suppressed > 0 {
-		fmt.Fprintf(w, " (%d suppressed as known)", c.Suppressed)
-	}
-	fmt.Fprintln(w)
-	if len(c.shown) > 0 {
-		fmt.Fprintf(w, "first %d divergent cases:\n", len(c.shown))
-		for _, d := range c.shown {
-			fmt.Fprintf(w, "%s\n  signature: %s\n", strings.TrimRight(d.Program, "\n"), d.Signature)
-		}
-	}
-	if len(c.groups) > 0 {
-		fmt.Fprintf(w, "divergences by signature (%d distinct):\n", len(c.groups))
-		for _, g := range c.Groups() {
-			note := ""
-			if g.Suppressed {
-				note = "  [suppressed: known]"
-			}
-			fmt.Fprintf(w, "  %8d  %s  (e.g. case %d)%s\n", g.Count, g.Signature, g.Example, note)
-		}
-	}
+	var sum guestapi.OracleSummary
+	c.Fill(&sum)
+	sum.WriteReport(w)
 }
 
 // ReadKnown reads a --oracle-known file: one signature per line, exactly
@@ -306,10 +306,15 @@ func ReadKnown(path string) (map[string]bool, error) {
 	defer f.Close()
 	known := map[string]bool{}
 	s := bufio.NewScanner(f)
-	for s.Scan() {
+	for n := 1; s.Scan(); n++ {
 		line := strings.TrimSpace(s.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
+		}
+		// A signature is printable text "WHAT: HOW" (e.g. "read(zero_bytes):
+		// EBADF -> ok"); anything else is not a known-signatures file.
+		if !utf8.ValidString(line) || strings.IndexFunc(line, unicode.IsControl) >= 0 || !strings.Contains(line, ": ") {
+			return nil, fmt.Errorf("%s:%d: not a divergence signature (want lines like \"read(zero_bytes): EBADF -> ok\", as reports print them)", path, n)
 		}
 		known[line] = true
 	}

@@ -329,6 +329,15 @@ func TestTamperedExpectedFails(t *testing.T) {
 	if res.Comparer.Failed() || res.Comparer.Suppressed != 1 || !strings.Contains(rep.String(), "suppressed") {
 		t.Fatalf("known signature not suppressed visibly:\n%s", rep.String())
 	}
+	// StopAtFirst ends the run at the divergent case and writes no report.
+	out := filepath.Join(dir, "stopped.bin")
+	res, err = Execute(context.Background(), Options{Config: cfg, Expected: bad, Output: out, StopAtFirst: true})
+	if err != nil || !res.Stopped || res.Comparer.Compared != victim+1 || res.Comparer.Divergent != 1 {
+		t.Fatalf("stop at first: %v, stopped %v after %d cases", err, res.Stopped, res.Comparer.Compared)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a stopped run wrote a report")
+	}
 }
 
 // TestBadInputWritesNothing: a bad expected report or an impossible range
@@ -446,5 +455,27 @@ func TestReportHeaderRoundTrip(t *testing.T) {
 	f.Schema, f.Meta = Schema, []byte{0xc1}
 	if _, err := ReadHeader("r", f); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Fatalf("corrupt meta: %v", err)
+	}
+}
+
+// A known-signatures file of anything but signatures is refused, naming
+// the line.
+func TestReadKnownRefusesOtherFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.txt")
+	os.WriteFile(good, []byte("# wazero\nread(zero_bytes): EBADF -> ok\n\nsnapshot A: other content\n"), 0o644)
+	if k, err := ReadKnown(good); err != nil || len(k) != 2 {
+		t.Fatalf("good file: %v %v", k, err)
+	}
+	for name, data := range map[string][]byte{
+		"random.bin": {0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x13, 0x88, 0xff, 0x0a, 0x01},
+		"prose.txt":  []byte("read(zero_bytes): EBADF -> ok\nthese are the ones we know\n"),
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o644)
+		if _, err := ReadKnown(p); err == nil || !strings.Contains(err.Error(), "not a divergence signature") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

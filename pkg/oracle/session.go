@@ -20,6 +20,10 @@ type Options struct {
 	Output   string          // write the transcript here ("" = none)
 	Expected string          // compare with this transcript while running ("" = none)
 	Known    map[string]bool // signatures to suppress
+	// StopAtFirst ends a comparing run at its first unsuppressed
+	// divergence (Result.Stopped), writing no report: for measuring how
+	// soon a broken filesystem is noticed.
+	StopAtFirst bool
 }
 
 // Result is what a run found.
@@ -27,7 +31,11 @@ type Result struct {
 	Header   ReportHeader
 	Elapsed  time.Duration
 	Comparer *Comparer // nil without Expected
+	Stopped  bool      // StopAtFirst ended the run early
 }
+
+// errStopped ends Run at StopAtFirst's divergence.
+var errStopped = errors.New("stopped at the first divergence")
 
 // Platform is GOOS/GOARCH of this build.
 func Platform() string { return runtime.GOOS + "/" + runtime.GOARCH }
@@ -81,17 +89,17 @@ func CheckExpected(path string, L int, start, count int64) (ReportHeader, error)
 	if err != nil {
 		return h, err
 	}
-	return h, checkCovers(path, h, L, start, count)
+	return h, checkCovers(path, h, L, start, count, "this run")
 }
 
 // checkCovers refuses an expected report (header h, at path) whose chain
 // is not L or whose cases do not include [start, start+count).
-func checkCovers(path string, h ReportHeader, L int, start, count int64) error {
+func checkCovers(path string, h ReportHeader, L int, start, count int64, who string) error {
 	if h.Chain != L {
-		return fmt.Errorf("%s: expected report has chain length %d, this run has %d", path, h.Chain, L)
+		return fmt.Errorf("%s: expected report has chain length %d, %s has %d", path, h.Chain, who, L)
 	}
 	if start < h.First || start+count > h.End() {
-		return fmt.Errorf("%s: expected report covers cases %d..%d, this run needs %d..%d", path, h.First, h.End()-1, start, start+count-1)
+		return fmt.Errorf("%s: expected report covers cases %d..%d, %s needs %d..%d", path, h.First, h.End()-1, who, start, start+count-1)
 	}
 	return nil
 }
@@ -225,10 +233,17 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 				return err
 			}
 			res.Comparer.Compare(index, exp, rec)
+			if o.StopAtFirst && res.Comparer.Failed() {
+				return errStopped
+			}
 		}
 		return nil
 	})
 	res.Elapsed = time.Since(t0)
+	if errors.Is(err, errStopped) {
+		res.Stopped = true
+		return res, nil // the deferred Abort drops the partial report
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func VerifyFiles(nativePath, runtimePath, hostRoot string, known map[string]bool
 		return nil, err
 	}
 	defer nr.Close()
-	if err := checkCovers(nativePath, nh, rh.Chain, rh.First, rh.Count); err != nil {
+	if err := checkCovers(nativePath, nh, rh.Chain, rh.First, rh.Count, "the runtime's report "+runtimePath); err != nil {
 		return nil, err
 	}
 	if !rh.KeptFiles {

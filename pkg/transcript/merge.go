@@ -20,10 +20,13 @@ func MergeHeaders(hs []Header) (Header, []int, error) {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return hs[order[a]].First < hs[order[b]].First })
 	m := hs[order[0]]
-	for _, i := range order[1:] {
-		h := hs[i]
+	for k, i := range order[1:] {
+		h, prev := hs[i], hs[order[k]]
 		if !h.SameProducer(m) {
-			return Header{}, nil, fmt.Errorf("merge: the transcript of records %d..%d was produced differently from the one of %d..%d (schema, hash or metadata differ)", h.First, h.End()-1, m.First, m.First+hs[order[0]].Count-1)
+			return Header{}, nil, fmt.Errorf("merge: the transcript of records %d..%d was produced differently from the one of %d..%d (schema, hash or metadata differ)", h.First, h.End()-1, prev.First, prev.End()-1)
+		}
+		if h.First == prev.First {
+			return Header{}, nil, fmt.Errorf("merge: two transcripts hold records %d..%d (the same one given twice?)", h.First, h.End()-1)
 		}
 		if h.First != m.End() {
 			return Header{}, nil, fmt.Errorf("merge: not contiguous: records %d..%d then %d..%d", m.First, m.End()-1, h.First, h.End()-1)

@@ -271,6 +271,10 @@ func Open(path string, opts ...Option) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read transcript: %w", err)
 	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%s is a directory, not a transcript", path)
+	}
 	r, err := NewReader(f, path, opts...)
 	if err != nil {
 		f.Close()

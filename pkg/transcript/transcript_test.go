@@ -231,3 +231,17 @@ func TestMergeIsByteIdentical(t *testing.T) {
 		t.Fatalf("differing header: %v", err)
 	}
 }
+
+// Bad inputs a person gives by mistake get words that name the mistake.
+func TestMistakesAreNamed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "is a directory, not a transcript") {
+		t.Errorf("a directory: %v", err)
+	}
+	p := filepath.Join(dir, "r.bin")
+	writeFile(t, p, testHeader(0, 10))
+	if err := Merge(filepath.Join(dir, "m.bin"), []string{p, p}); err == nil || !strings.Contains(err.Error(), "given twice") {
+		t.Errorf("the same transcript twice: %v", err)
+	}
+}
