@@ -85,3 +85,76 @@ func TestMinimizeStopsAtItsBudget(t *testing.T) {
 		t.Fatal("the time budget did not stop the shrink")
 	}
 }
+
+// The batched shrink finds the same needed steps, in far fewer batches
+// than candidates, and a rewrite (here: halving a value) is taken and
+// followed by more removal.
+func TestMinimizeBatchFindsTheNeededSteps(t *testing.T) {
+	t.Parallel()
+	prog := make([]int, 100)
+	for i := range prog {
+		prog[i] = i
+	}
+	needs := []int{3, 17, 40}
+	batches := 0
+	test := func(_ context.Context, cs [][]int) ([]bool, error) {
+		batches++
+		out := make([]bool, len(cs))
+		for j, c := range cs {
+			k := 0
+			for _, v := range c {
+				if k < len(needs) && v == needs[k] {
+					k++
+				}
+			}
+			out[j] = k == len(needs)
+		}
+		return out, nil
+	}
+	r, err := MinimizeBatch(context.Background(), prog, test, BatchOptions[int]{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Program, needs) || r.Stopped != "" {
+		t.Fatalf("got %v (stopped %q), want %v", r.Program, r.Stopped, needs)
+	}
+	if r.Batches != batches || r.Batches*3 > r.Attempts {
+		t.Errorf("%d batches for %d candidates: rounds should be batched", r.Batches, r.Attempts)
+	}
+}
+
+func TestMinimizeBatchRewritesAndBudget(t *testing.T) {
+	t.Parallel()
+	test := func(_ context.Context, cs [][]int) ([]bool, error) {
+		out := make([]bool, len(cs))
+		for j, c := range cs {
+			out[j] = slices.ContainsFunc(c, func(v int) bool { return v >= 5 })
+		}
+		return out, nil
+	}
+	halve := func(p []int) [][]int {
+		var out [][]int
+		for i, v := range p {
+			if v > 1 {
+				c := slices.Clone(p)
+				c[i] = v / 2
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	r, err := MinimizeBatch(context.Background(), []int{100, 3, 64, 2}, test, BatchOptions[int]{Rewrites: halve})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Program) != 1 || r.Program[0] < 5 || r.Program[0]/2 >= 5 {
+		t.Fatalf("got %v, want one step whose half passes", r.Program)
+	}
+	if _, err := MinimizeBatch(context.Background(), []int{1, 2}, test, BatchOptions[int]{}); !errors.Is(err, ErrDoesNotFail) {
+		t.Fatalf("a passing program: got %v, want ErrDoesNotFail", err)
+	}
+	r, err = MinimizeBatch(context.Background(), []int{9, 9, 9, 9, 9, 9, 9, 9}, test, BatchOptions[int]{MaxAttempts: 3, MaxBatch: 1})
+	if err != nil || r.Stopped == "" || r.Attempts > 3 {
+		t.Fatalf("budget of 3: got %+v, %v", r, err)
+	}
+}
