@@ -48,6 +48,7 @@ type CLI struct {
 	Run    RunCmd    `cmd:"" default:"withargs" help:"Run the oracle pipeline (the default command)."`
 	Merge  MergeCmd  `cmd:"" help:"Join shard reports into one report, byte-identical to the unsharded run's."`
 	Detect DetectCmd `cmd:"" help:"Measure which mode notices which fault of the catalogue, and how soon (writes docs/detection.md)."`
+	Corpus CorpusCmd `cmd:"" help:"Replay the differential regression corpus (testdata/corpus) natively and under each runtime: still present, fixed, or new."`
 }
 
 // RunCmd is the pipeline's flags.
@@ -69,6 +70,8 @@ type RunCmd struct {
 	BuildDir   string        `default:"build" placeholder:"DIR" help:"Where the guest binaries are built."`
 	CacheDir   string        `default:"cache" placeholder:"DIR" help:"Native report cache."`
 	RunsDir    string        `default:"oracle-runs" placeholder:"DIR" help:"Run outputs; earlier runs' outputs here are removed at start."`
+
+	DiffFlags `embed:""`
 }
 
 // MergeCmd joins reports.
@@ -131,6 +134,8 @@ func run(ctx context.Context, args []string, e env) (code int) {
 		return cli.Merge.run(e)
 	case "detect":
 		return cli.Detect.run(ctx, e)
+	case "corpus":
+		return cli.Corpus.run(ctx, e)
 	default:
 		return cli.Run.run(ctx, e)
 	}
@@ -167,6 +172,9 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 	fail := func(err error) int {
 		fmt.Fprintln(e.stderr, "orchestrate:", err)
 		return exitUsage
+	}
+	if c.Diff != 0 {
+		return c.runDiff(ctx, e)
 	}
 	if err := checkChain(c.Chain); err != nil {
 		return fail(err)

@@ -1,0 +1,284 @@
+package diffrun
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/pipeline"
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/pkg/diff"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
+)
+
+// The regression corpus: one program file per finding (testdata/corpus/
+// NAME.prog), in the program file format with header comments:
+//
+//	# finding: Wasmer answers a read through a write-only handle with EACCES
+//	# signature: read: EBADF -> EACCES
+//	# found: wasmer CLI 7.4.2 on /tmp, orchestrate --diff 2000 -S 1, program 17, 2026-12-04
+//	# expect wasmer /tmp: read: EBADF -> EACCES
+//	# expect wasmer-sdk /data: read: EBADF -> EACCES
+//	program NAME
+//	w1 open h0 A WRONLY|CREAT|APPEND
+//	w1 read h0 32
+//
+// Each "expect" line is a runtime × volume on which the program diverges
+// from Linux with that signature when the entry was made; on every other
+// cell it is expected to agree with Linux. The guest reads the file as it
+// is (comments are ignored), so any entry replays with
+// `fsx-wasix --diff-program FILE ROOT`.
+
+// Expect is one cell on which an entry diverges.
+type Expect struct {
+	Runtime, Volume, Signature string
+}
+
+// Entry is one corpus file.
+type Entry struct {
+	Path      string
+	Name      string // the program's label: the file's base name
+	Finding   string
+	Signature string
+	Found     string
+	Notes     []string // other comment lines, kept
+	Expects   []Expect
+	Program   fsop.Program
+}
+
+// Format is the entry as a corpus file.
+func (e *Entry) Format() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# fsx-wasix differential corpus entry (docs/diff.md): replay with `go run ./cmd/orchestrate corpus`\n")
+	fmt.Fprintf(&b, "# finding: %s\n# signature: %s\n", e.Finding, e.Signature)
+	if e.Found != "" {
+		fmt.Fprintf(&b, "# found: %s\n", e.Found)
+	}
+	for _, x := range e.Expects {
+		fmt.Fprintf(&b, "# expect %s %s: %s\n", x.Runtime, x.Volume, x.Signature)
+	}
+	for _, n := range e.Notes {
+		fmt.Fprintf(&b, "# %s\n", n)
+	}
+	b.Write(diff.AppendProgram(nil, e.Name, e.Program))
+	return b.Bytes()
+}
+
+// ParseEntry reads a corpus file: its header comments and its one program.
+func ParseEntry(path string) (*Entry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	e := &Entry{Path: path, Name: strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; sc.Scan(); line++ {
+		t := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(t, "#") {
+			continue
+		}
+		t = strings.TrimSpace(strings.TrimPrefix(t, "#"))
+		switch {
+		case strings.HasPrefix(t, "finding:"):
+			e.Finding = strings.TrimSpace(strings.TrimPrefix(t, "finding:"))
+		case strings.HasPrefix(t, "signature:"):
+			e.Signature = strings.TrimSpace(strings.TrimPrefix(t, "signature:"))
+		case strings.HasPrefix(t, "found:"):
+			e.Found = strings.TrimSpace(strings.TrimPrefix(t, "found:"))
+		case strings.HasPrefix(t, "expect "):
+			cellPart, sig, ok := strings.Cut(strings.TrimPrefix(t, "expect "), ": ")
+			f := strings.Fields(cellPart)
+			if !ok || len(f) != 2 || strings.TrimSpace(sig) == "" {
+				return nil, fmt.Errorf("%s:%d: want '# expect RUNTIME VOLUME: SIGNATURE'", path, line)
+			}
+			e.Expects = append(e.Expects, Expect{Runtime: f[0], Volume: f[1], Signature: strings.TrimSpace(sig)})
+		case strings.HasPrefix(t, "fsx-wasix differential corpus entry"):
+		default:
+			e.Notes = append(e.Notes, t)
+		}
+	}
+	progs, err := diff.ParsePrograms(bytes.NewReader(data), path)
+	if err != nil {
+		return nil, err
+	}
+	if len(progs) != 1 {
+		return nil, fmt.Errorf("%s: a corpus entry holds one program, this file has %d", path, len(progs))
+	}
+	if e.Signature == "" {
+		return nil, fmt.Errorf("%s: no '# signature:' line", path)
+	}
+	e.Program = progs[0].Steps
+	return e, nil
+}
+
+// ReadCorpus reads every *.prog file of dir, sorted by name.
+func ReadCorpus(dir string) ([]*Entry, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.prog"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var out []*Entry
+	for _, p := range paths {
+		e, err := ParseEntry(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no corpus entries (*.prog) in %s", dir)
+	}
+	return out, nil
+}
+
+// Version names a runtime with its version: "wasmer CLI 7.4.2".
+func Version(rt string) string {
+	switch rt {
+	case pipeline.RuntimeWasmer:
+		return "wasmer CLI " + runner.WasmerVersion
+	case pipeline.RuntimeWasmerSDK:
+		return "@wasmer/sdk " + runner.SDKVersion
+	case pipeline.RuntimeWazero:
+		v := "?"
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, d := range bi.Deps {
+				if d.Path == "github.com/tetratelabs/wazero" {
+					v = strings.TrimPrefix(d.Version, "v")
+				}
+			}
+		}
+		return "wazero " + v
+	}
+	return rt
+}
+
+// Replay verdicts of one entry on one cell.
+const (
+	StillPresent = "still present"
+	Fixed        = "fixed in this runtime version"
+	Agrees       = "agrees with native"
+	NewDiv       = "new divergence"
+)
+
+// ReplayLine is one entry on one cell.
+type ReplayLine struct {
+	Entry     string `json:"entry"`
+	Runtime   string `json:"runtime"`
+	Volume    string `json:"volume"`
+	Verdict   string `json:"verdict"`
+	Expected  string `json:"expected,omitempty"`
+	Signature string `json:"signature,omitempty"`
+}
+
+// ReplayResult is a corpus replay.
+type ReplayResult struct {
+	Lines    []ReplayLine `json:"lines"`
+	Skipped  []string     `json:"skipped,omitempty"` // runtimes not available, with why
+	New      int          `json:"new"`
+	Fixed    int          `json:"fixed"`
+	Present  int          `json:"present"`
+	Entries  int          `json:"entries"`
+	Targets  []string     `json:"targets"`
+	Problems []string     `json:"problems,omitempty"` // harness errors
+}
+
+// Replay runs every entry natively and on every target (one process per
+// target, the whole corpus in it) and judges each entry on each target
+// against its expectations.
+func Replay(ctx context.Context, g Guest, targets []Target, entries []*Entry, scratch string, jobs int) (*ReplayResult, error) {
+	nat, err := runner.New("native", runner.Options{})
+	if err != nil {
+		return nil, err
+	}
+	p := newProcs(g, nat, jobs, DefaultTimeout, perProgramTime, "")
+	progs := make([]fsop.Program, len(entries))
+	for i, e := range entries {
+		progs[i] = e.Program
+	}
+	res := &ReplayResult{Entries: len(entries)}
+	native, err := p.runBatch(ctx, Target{Runtime: "native", Volume: pipeline.VolumeData}, scratch, progs)
+	if err != nil {
+		return nil, err
+	}
+	got := make([][]Outcome, len(targets))
+	errs := make([]error, len(targets))
+	done := make(chan int)
+	for i, t := range targets {
+		go func(i int, t Target) {
+			got[i], errs[i] = p.runBatch(ctx, t, scratch, progs)
+			done <- i
+		}(i, t)
+	}
+	for range targets {
+		<-done
+	}
+	for i, t := range targets {
+		res.Targets = append(res.Targets, t.Name())
+		if errs[i] != nil {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: %v", t.Name(), errs[i]))
+			continue
+		}
+		for ei, e := range entries {
+			l := ReplayLine{Entry: e.Name, Runtime: t.Runtime, Volume: t.Volume, Signature: Signature(native[ei], got[i][ei])}
+			for _, x := range e.Expects {
+				if x.Runtime == t.Runtime && x.Volume == t.Volume {
+					l.Expected = x.Signature
+				}
+			}
+			switch {
+			case l.Expected != "" && l.Signature == l.Expected:
+				l.Verdict = StillPresent
+				res.Present++
+			case l.Expected != "" && l.Signature == "":
+				l.Verdict = Fixed
+				res.Fixed++
+			case l.Signature == "":
+				l.Verdict = Agrees
+			default:
+				l.Verdict = NewDiv
+				res.New++
+			}
+			res.Lines = append(res.Lines, l)
+		}
+	}
+	return res, nil
+}
+
+// Failed says whether the replay should fail a build: a new divergence or
+// a harness error (a finding that disappeared is not a failure).
+func (r *ReplayResult) Failed() bool { return r.New > 0 || len(r.Problems) > 0 }
+
+// Write prints the replay, one line per entry and target.
+func (r *ReplayResult) Write(w *strings.Builder) {
+	for _, l := range r.Lines {
+		fmt.Fprintf(w, "%-44s %-18s %s", l.Entry, l.Runtime+" "+l.Volume, l.Verdict)
+		switch l.Verdict {
+		case StillPresent:
+			fmt.Fprintf(w, " (%s)", l.Signature)
+		case Fixed:
+			fmt.Fprintf(w, " (was %s)", l.Expected)
+		case NewDiv:
+			if l.Expected != "" {
+				fmt.Fprintf(w, " (%s; the entry expects %s)", l.Signature, l.Expected)
+			} else {
+				fmt.Fprintf(w, " (%s)", l.Signature)
+			}
+		}
+		w.WriteString("\n")
+	}
+	for _, s := range r.Skipped {
+		fmt.Fprintf(w, "skipped: %s\n", s)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "ERROR: %s\n", p)
+	}
+	fmt.Fprintf(w, "corpus: %d entries on %d target(s) (%s): %d still present, %d fixed, %d new divergence(s)\n",
+		r.Entries, len(r.Targets), strings.Join(r.Targets, ", "), r.Present, r.Fixed, r.New)
+}
