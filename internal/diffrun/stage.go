@@ -61,9 +61,17 @@ type Config struct {
 // Defaults.
 const (
 	DefaultSliceSize  = 250
-	DefaultTimeout    = 30 * time.Second
+	DefaultTimeout    = 60 * time.Second
 	DefaultShrinkTime = 4 * time.Minute
-	perProgramTime    = 50 * time.Millisecond
+	perProgramTime    = 100 * time.Millisecond
+	// warmUpTimeout bounds the first process of each runtime, which
+	// compiles the guest (the wasmer CLI: ~1.5 min for our 19 MB module on
+	// 2 busy cores) and leaves it in the runtime's cache for the rest.
+	warmUpTimeout = 15 * time.Minute
+	// maxBreaks is how many crashing or hanging programs a cell may have
+	// before the stage stops narrowing them down and calls the cell broken:
+	// a runtime that breaks on everything is a harness problem.
+	maxBreaks = 60
 )
 
 // Row is one runtime × volume cell of the verdict table.
@@ -161,6 +169,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	sum.Slices = len(slices)
 	st.rep.Printf("%-14s %d programs (seed %d, %d..%d steps, schema %s) in %d slice(s) of ≤%d, %d cell(s), up to %d processes at once; outputs in %s\n",
 		"plan", cfg.Programs, cfg.Seed, st.dcfg.LengthMin, st.dcfg.LengthMax, st.schema, len(slices), st.cfg.SliceSize, len(st.cells), st.cfg.Jobs, st.runDir)
+	if err := st.warmUp(ctx); err != nil {
+		return nil, err
+	}
 	bar := st.rep.Start("diff", cfg.Programs*int64(1+len(st.cells)))
 	st.flow(ctx, slices, bar)
 	bar.Done("%d programs through native and %d cell(s)", cfg.Programs, len(st.cells))
@@ -441,14 +452,16 @@ func (st *stage) cellRange(ctx context.Context, c *cell, s pipeline.Slice, expec
 		_ = os.RemoveAll(dir)
 		return
 	}
-	if r.err != nil && !r.hung() {
-		st.cellError(c, fmt.Sprintf("%s, programs %d..%d: %v (log: %s)", c.t.Name(), start, start+count-1, r.err, r.log))
+	if c.breaks() >= maxBreaks {
+		st.cellError(c, fmt.Sprintf("more than %d programs crashed or hung; stopped narrowing them down (last: programs %d..%d: %s; log: %s)", maxBreaks, start, start+count-1, r.breakage(), r.log))
 		return
 	}
 	if count == 1 {
 		c.addBroken(start, r.breakage(), st.known)
 		return
 	}
+	// The broken run's log is kept beside the narrowed-down runs'.
+	_ = os.Rename(r.log, filepath.Join(st.scratch, fmt.Sprintf("broken-%s-%d+%d.log", c.t.dirName(), start, count)))
 	_ = os.RemoveAll(dir)
 	if k := crashHint(r.lastLine); k >= start && k < start+count {
 		one := filepath.Join(st.scratch, fmt.Sprintf("%s-%d+1", c.t.dirName(), k))
@@ -459,7 +472,7 @@ func (st *stage) cellRange(ctx context.Context, c *cell, s pipeline.Slice, expec
 				return
 			}
 			s1, ok1 := decodeSummary(r1.stdout)
-			if !(r1.err == nil && ok1 && (r1.code == 0 && s1.OK || r1.code == 1 && !s1.OK)) && (r1.err == nil || r1.hung()) {
+			if !(r1.err == nil && ok1 && (r1.code == 0 && s1.OK || r1.code == 1 && !s1.OK)) {
 				c.addBroken(k, r1.breakage(), st.known)
 				if k > start {
 					st.cellRange(ctx, c, s, expected, start, k-start)
@@ -506,6 +519,43 @@ func (st *stage) cellError(c *cell, msg string) {
 		c.errNote = msg
 	}
 	c.mu.Unlock()
+}
+
+// breaks is how many programs crashed or hung so far.
+func (c *cell) breaks() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.row.Crashes + c.row.Hangs
+}
+
+// warmUp runs each runtime once, one after the other, with a long
+// timeout: the first run compiles the guest, which under a busy machine
+// takes longer than a slice's timeout, and would otherwise be taken for a
+// hang in every cell at once.
+func (st *stage) warmUp(ctx context.Context) error {
+	seen := map[string]bool{}
+	for _, c := range st.cells {
+		if seen[c.t.Runtime] || c.t.Runtime == "native" {
+			continue
+		}
+		seen[c.t.Runtime] = true
+		dir := filepath.Join(st.scratch, "warmup-"+c.t.Runtime)
+		t0 := time.Now()
+		p := *st.p
+		p.base = warmUpTimeout
+		t := c.t
+		t.Fault = ""
+		out, err := p.runBatch(ctx, t, dir, []fsop.Program{{{Worker: 1, Op: fsop.Op{Kind: fsop.Stat, File: 0, File2: fsop.NoFile, Handle: fsop.NoHandle}}}})
+		if err != nil {
+			return err
+		}
+		note := "ok"
+		if out[0].Broken != "" {
+			note = out[0].Broken
+		}
+		st.rep.Printf("%-14s %s: %s (%s; compiles the guest once for the runtime's cache)\n", "warm-up", c.t.Runtime, note, pipeline.FormatDuration(time.Since(t0)))
+	}
+	return nil
 }
 
 func (c *cell) addBusy(d time.Duration) {
