@@ -71,7 +71,7 @@ const (
 	// maxBreaks is how many crashing or hanging programs a cell may have
 	// before the stage stops narrowing them down and calls the cell broken:
 	// a runtime that breaks on everything is a harness problem.
-	maxBreaks = 60
+	maxBreaks = 250
 )
 
 // Row is one runtime × volume cell of the verdict table.
@@ -432,9 +432,9 @@ func decodeSummary(stdout []byte) (guestapi.DiffSummary, bool) {
 
 // cellRange runs programs start..start+count-1 of slice s on cell c. A
 // process that breaks (crashes, hangs, prints no summary) is narrowed down
-// to the program that breaks it: the program its last line names is run
-// alone first, else the range is halved; the breaking program is a "crash"
-// or "hang" divergence and the rest of the range is run around it.
+// to the program that breaks it: the program its last line names, else by
+// halving the range down to single programs; the breaking program is a
+// "crash" or "hang" divergence and the rest of the range runs around it.
 func (st *stage) cellRange(ctx context.Context, c *cell, s pipeline.Slice, expected string, start, count int64) {
 	dir := filepath.Join(st.scratch, fmt.Sprintf("%s-%d+%d", c.t.dirName(), start, count))
 	if err := st.prepareWork(dir, expected); err != nil {
@@ -464,25 +464,19 @@ func (st *stage) cellRange(ctx context.Context, c *cell, s pipeline.Slice, expec
 	_ = os.Rename(r.log, filepath.Join(st.scratch, fmt.Sprintf("broken-%s-%d+%d.log", c.t.dirName(), start, count)))
 	_ = os.RemoveAll(dir)
 	if k := crashHint(r.lastLine); k >= start && k < start+count {
-		one := filepath.Join(st.scratch, fmt.Sprintf("%s-%d+1", c.t.dirName(), k))
-		if err := st.prepareWork(one, expected); err == nil {
-			r1 := st.p.run(ctx, c.t, one, st.diffArgs(c.t, k, 1, true), 1)
-			c.addBusy(r1.elapsed)
-			if ctx.Err() != nil {
-				return
-			}
-			s1, ok1 := decodeSummary(r1.stdout)
-			if !(r1.err == nil && ok1 && (r1.code == 0 && s1.OK || r1.code == 1 && !s1.OK)) {
-				c.addBroken(k, r1.breakage(), st.known)
-				if k > start {
-					st.cellRange(ctx, c, s, expected, start, k-start)
-				}
-				if k+1 < start+count {
-					st.cellRange(ctx, c, s, expected, k+1, start+count-k-1)
-				}
-				return
-			}
+		// The guest named the program it broke on ("program 30: cannot
+		// empty the case directory …"): that program is the crash, and the
+		// programs around it, whose answers the dead process took with it,
+		// run again. Trusting the name saves a run per crash; under Wasmer
+		// a run of 250 programs breaks this way about ten times.
+		c.addBroken(k, r.breakage(), st.known)
+		if k > start {
+			st.cellRange(ctx, c, s, expected, start, k-start)
 		}
+		if k+1 < start+count {
+			st.cellRange(ctx, c, s, expected, k+1, start+count-k-1)
+		}
+		return
 	}
 	h := count / 2
 	st.cellRange(ctx, c, s, expected, start, h)
