@@ -21,13 +21,14 @@ import (
 // stage shares run's flags (--runtime, --volumes, --known, -j, --json, the
 // build and cache directories) with the same meaning (docs/diff.md).
 type DiffFlags struct {
-	Diff       int64         `name:"diff" placeholder:"N" help:"Differential stage: run N generated programs natively (cached) and on every available runtime × volume, shrink every divergence (docs/diff.md). --runtime then defaults to every available runtime, --known to diff signatures."`
-	Seed       uint64        `name:"seed" short:"S" default:"1" help:"Differential: the programs' seed."`
-	DiffConfig string        `name:"diff-config" type:"existingfile" placeholder:"FILE" help:"Differential: a [diff] config (lengths, weights) for the guest's -f."`
-	DiffSlice  int64         `name:"diff-slice" default:"250" help:"Differential: programs per slice (one process per cell and slice)."`
-	NoShrink   bool          `name:"no-shrink" help:"Differential: do not shrink the divergences."`
-	ShrinkTime time.Duration `name:"shrink-time" default:"4m" help:"Differential: time limit for shrinking one signature."`
-	DiffRuns   string        `name:"diff-runs" default:"diff-runs" placeholder:"DIR" help:"Differential: where each run's outputs (minimal programs, summary.json) go."`
+	Diff        int64         `name:"diff" placeholder:"N" help:"Differential stage: run N generated programs natively (cached) and on every available runtime × volume, shrink every divergence (docs/diff.md). --runtime then defaults to every available runtime, --known to diff signatures."`
+	Seed        uint64        `name:"seed" short:"S" default:"1" help:"Differential: the programs' seed."`
+	DiffConfig  string        `name:"diff-config" type:"existingfile" placeholder:"FILE" help:"Differential: a [diff] config (lengths, weights) for the guest's -f."`
+	DiffSlice   int64         `name:"diff-slice" default:"250" help:"Differential: programs per slice (one process per cell and slice)."`
+	NoShrink    bool          `name:"no-shrink" help:"Differential: do not shrink the divergences."`
+	ShrinkTime  time.Duration `name:"shrink-time" default:"4m" help:"Differential: time limit for shrinking one signature."`
+	ShrinkBatch int           `name:"shrink-batch" default:"0" help:"Differential: shrink candidates per guest process (0: a whole ddmin round; 1: one per process)."`
+	DiffRuns    string        `name:"diff-runs" default:"diff-runs" placeholder:"DIR" help:"Differential: where each run's outputs (minimal programs, summary.json) go."`
 }
 
 // chooseAll resolves --runtime for the differential commands: "auto" (the
@@ -100,7 +101,7 @@ func (c *RunCmd) runDiff(ctx context.Context, e env) int {
 	cfg := diffrun.Config{
 		Src: src, BuildDir: abs(e.dir, c.BuildDir), CacheDir: abs(e.dir, c.CacheDir), RunsDir: abs(e.dir, c.DiffRuns),
 		Programs: c.Diff, Seed: c.Seed, Runtimes: choices, Volumes: vols, UseCache: useCache,
-		SliceSize: c.DiffSlice, Jobs: c.Jobs, Timeout: c.Timeout, NoShrink: c.NoShrink, ShrinkTime: c.ShrinkTime,
+		SliceSize: c.DiffSlice, Jobs: c.Jobs, Timeout: c.Timeout, NoShrink: c.NoShrink, ShrinkTime: c.ShrinkTime, ShrinkBatch: c.ShrinkBatch,
 		Report: pipeline.NewReporter(e.stderr), Runner: e.runner, WasmerPath: wasmerPath,
 	}
 	if c.DiffConfig != "" {

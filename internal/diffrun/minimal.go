@@ -129,7 +129,7 @@ func (st *stage) shrinkOne(ctx context.Context, sh *Shrinker, c *cell, s *Sig, p
 		}
 	}
 	prog := st.program(s.Example)
-	o := ShrinkOptions{MaxTime: st.cfg.ShrinkTime}
+	o := ShrinkOptions{MaxTime: st.cfg.ShrinkTime, MaxBatch: st.cfg.ShrinkBatch}
 	r, err := sh.Shrink(ctx, c.t, s.Signature, prog, o)
 	if err != nil {
 		if r != nil && r.Attempts <= 1 {

@@ -47,6 +47,9 @@ type Config struct {
 
 	NoShrink   bool
 	ShrinkTime time.Duration // per signature; 0 = DefaultShrinkTime
+	// ShrinkBatch is the most shrink candidates one guest process runs: 0
+	// is a whole ddmin round, 1 one candidate per process (to measure).
+	ShrinkBatch int
 
 	Report *pipeline.Reporter
 	// Runner makes the runner for a name; nil means runner.New.
