@@ -100,6 +100,7 @@ type proc struct {
 	code     int
 	stdout   []byte
 	lastLine string
+	tail     string // the last 16 KiB or so of stderr
 	log      string
 	err      error // could not run or did not finish (runner.ErrTimeout for a hang)
 	elapsed  time.Duration
@@ -153,6 +154,7 @@ func (p *procs) run(ctx context.Context, t Target, dir string, args []string, pr
 	res.elapsed = time.Since(t0)
 	<-p.tokens
 	res.stdout = stdout.Bytes()
+	res.tail = stderr.String()
 	res.lastLine = lastLine(stderr.Bytes())
 	if res.lastLine == "" {
 		res.lastLine = lastLine(stdout.Bytes())
@@ -167,11 +169,17 @@ func (r *proc) breakage() string {
 		return "hang: the runtime did not finish the program"
 	}
 	msg := r.lastLine
-	if r.err != nil {
+	if r.err != nil && msg == "" {
 		msg = r.err.Error()
-		if r.lastLine != "" {
-			msg = r.lastLine
-		}
+	}
+	// What broke, in the words closest to the cause: the guest's own
+	// error ("fsx-wasix: program 30: cannot empty …", which a runner's
+	// complaint about copying files back may follow), else a Rust panic of
+	// the runtime ("panicked at …:" and its message on the next line).
+	if l := guestLine(r.tail); l != "" {
+		msg = l
+	} else if m := rePanic.FindStringSubmatch(r.tail); m != nil {
+		msg = "runtime panic: " + strings.TrimSpace(m[1])
 	}
 	if msg == "" {
 		msg = fmt.Sprintf("exited with %d and said nothing", r.code)
@@ -185,7 +193,20 @@ var (
 	reParens      = regexp.MustCompile(` \([^)]*\)`)
 	reNumber      = regexp.MustCompile(`0x[0-9a-fA-F]+|\d+`)
 	reHint        = regexp.MustCompile(`\bprogram (\d+): `)
+	rePanic       = regexp.MustCompile(`panicked at [^\n]*:\n([^\n]+)`)
 )
+
+// guestLine is the last line of tail in which the guest names the program
+// it broke on, or "".
+func guestLine(tail string) string {
+	lines := strings.Split(tail, "\n")
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-8; i-- {
+		if l := strings.TrimSpace(lines[i]); strings.HasPrefix(l, "fsx-wasix: ") && reHint.MatchString(l) {
+			return l
+		}
+	}
+	return ""
+}
 
 // normaliseCrash keeps what a crash says and drops what changes from one
 // program to the next: the program's number or label, names in

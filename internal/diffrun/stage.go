@@ -466,7 +466,7 @@ func (st *stage) cellRange(ctx context.Context, c *cell, s pipeline.Slice, expec
 	// The broken run's log is kept beside the narrowed-down runs'.
 	_ = os.Rename(r.log, filepath.Join(st.scratch, fmt.Sprintf("broken-%s-%d+%d.log", c.t.dirName(), start, count)))
 	_ = os.RemoveAll(dir)
-	if k := crashHint(r.lastLine); k >= start && k < start+count {
+	if k := crashHint(guestLine(r.tail)); k >= start && k < start+count {
 		// The guest named the program it broke on ("program 30: cannot
 		// empty the case directory …"): that program is the crash, and the
 		// programs around it, whose answers the dead process took with it,

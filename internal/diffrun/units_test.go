@@ -79,6 +79,14 @@ func TestNormaliseCrashAndHint(t *testing.T) {
 	if k := crashHint("fsx-wasix: program 30: cannot empty"); k != 30 {
 		t.Errorf("hint %d, want 30", k)
 	}
+	r := proc{code: 125, tail: "panicked at /rust/raw_vec/mod.rs:29:5:\ncapacity overflow\n\nStack:\n  at x\nwasmer-sdk-run: EXECUTION_ERROR: RuntimeError: js: unreachable\n", lastLine: "wasmer-sdk-run: EXECUTION_ERROR: RuntimeError: js: unreachable"}
+	if b := r.breakage(); b != "crash: runtime panic: capacity overflow" {
+		t.Errorf("panic breakage %q", b)
+	}
+	r = proc{code: 1, tail: "fsx-wasix: program 257: cannot empty the case directory (C): Not a directory\nwasmer-sdk-run: EISDIR: illegal operation on a directory, open '/x/C'\n"}
+	if b, k := r.breakage(), crashHint(guestLine(r.tail)); b != "crash: cannot empty the case directory: Not a directory" || k != 257 {
+		t.Errorf("guest line under a runner's complaint: %q, hint %d", b, k)
+	}
 	if k := crashHint("error: RuntimeError: unreachable"); k != -1 {
 		t.Errorf("hint %d, want -1", k)
 	}
