@@ -26,7 +26,8 @@ type DiffFlags struct {
 	DiffConfig  string        `name:"diff-config" type:"existingfile" placeholder:"FILE" help:"Differential: a [diff] config (lengths, weights) for the guest's -f."`
 	DiffSlice   int64         `name:"diff-slice" default:"250" help:"Differential: programs per slice (one process per cell and slice)."`
 	NoShrink    bool          `name:"no-shrink" help:"Differential: do not shrink the divergences."`
-	ShrinkTime  time.Duration `name:"shrink-time" default:"4m" help:"Differential: time limit for shrinking one signature."`
+	ShrinkTime  time.Duration `name:"shrink-time" default:"2m" help:"Differential: time limit for shrinking one signature."`
+	ShrinkTotal time.Duration `name:"shrink-total" default:"20m" help:"Differential: time limit for the whole shrink phase (signatures left are reported as not shrunk)."`
 	ShrinkBatch int           `name:"shrink-batch" default:"0" help:"Differential: shrink candidates per guest process (0: a whole ddmin round; 1: one per process)."`
 	DiffRuns    string        `name:"diff-runs" default:"diff-runs" placeholder:"DIR" help:"Differential: where each run's outputs (minimal programs, summary.json) go."`
 }
@@ -101,7 +102,7 @@ func (c *RunCmd) runDiff(ctx context.Context, e env) int {
 	cfg := diffrun.Config{
 		Src: src, BuildDir: abs(e.dir, c.BuildDir), CacheDir: abs(e.dir, c.CacheDir), RunsDir: abs(e.dir, c.DiffRuns),
 		Programs: c.Diff, Seed: c.Seed, Runtimes: choices, Volumes: vols, UseCache: useCache,
-		SliceSize: c.DiffSlice, Jobs: c.Jobs, Timeout: c.Timeout, NoShrink: c.NoShrink, ShrinkTime: c.ShrinkTime, ShrinkBatch: c.ShrinkBatch,
+		SliceSize: c.DiffSlice, Jobs: c.Jobs, Timeout: c.Timeout, NoShrink: c.NoShrink, ShrinkTime: c.ShrinkTime, ShrinkTotal: c.ShrinkTotal, ShrinkBatch: c.ShrinkBatch,
 		Report: pipeline.NewReporter(e.stderr), Runner: e.runner, WasmerPath: wasmerPath,
 	}
 	if c.DiffConfig != "" {

@@ -49,7 +49,8 @@ func (st *stage) shrinkAll(ctx context.Context) error {
 	bySig := map[string][]*found{}
 	// Shrinks run one per two process slots: each batch runs natively and
 	// on the cell at once.
-	par := max(1, st.cfg.Jobs/2)
+	par := max(1, st.cfg.Jobs)
+	deadline := time.Now().Add(st.cfg.ShrinkTotal)
 	sem := make(chan struct{}, par)
 	var wg sync.WaitGroup
 	// Jobs of one signature run in turn (so the second can reuse the
@@ -76,7 +77,15 @@ func (st *stage) shrinkAll(ctx context.Context) error {
 				mu.Lock()
 				prev := append([]*found(nil), bySig[j.s.Signature]...)
 				mu.Unlock()
-				f, note, err := st.shrinkOne(ctx, sh, j.c, j.s, prev)
+				left := time.Until(deadline)
+				if left < 5*time.Second {
+					mu.Lock()
+					j.s.ShrinkNote = fmt.Sprintf("not shrunk: the shrink phase's budget (%s, --shrink-total) was spent", st.cfg.ShrinkTotal)
+					mu.Unlock()
+					bar.Add(1)
+					continue
+				}
+				f, note, err := st.shrinkOne(ctx, sh, j.c, j.s, prev, min(left, st.cfg.ShrinkTime))
 				bar.Add(1)
 				mu.Lock()
 				j.s.ShrinkNote = note
@@ -112,7 +121,7 @@ func (st *stage) shrinkAll(ctx context.Context) error {
 
 // shrinkOne shrinks one cell's signature, or reuses a minimal program of
 // another cell that diverges the same way here.
-func (st *stage) shrinkOne(ctx context.Context, sh *Shrinker, c *cell, s *Sig, prev []*found) (*found, string, error) {
+func (st *stage) shrinkOne(ctx context.Context, sh *Shrinker, c *cell, s *Sig, prev []*found, budget time.Duration) (*found, string, error) {
 	if len(prev) > 0 {
 		progs := make([]fsop.Program, len(prev))
 		for i, f := range prev {
@@ -129,7 +138,7 @@ func (st *stage) shrinkOne(ctx context.Context, sh *Shrinker, c *cell, s *Sig, p
 		}
 	}
 	prog := st.program(s.Example)
-	o := ShrinkOptions{MaxTime: st.cfg.ShrinkTime, MaxBatch: st.cfg.ShrinkBatch}
+	o := ShrinkOptions{MaxTime: budget, MaxBatch: st.cfg.ShrinkBatch}
 	r, err := sh.Shrink(ctx, c.t, s.Signature, prog, o)
 	if err != nil {
 		if r != nil && r.Attempts <= 1 {

@@ -47,6 +47,9 @@ type Config struct {
 
 	NoShrink   bool
 	ShrinkTime time.Duration // per signature; 0 = DefaultShrinkTime
+	// ShrinkTotal bounds the whole shrink phase; signatures left when it
+	// is spent are reported as not shrunk. 0 = DefaultShrinkTotal.
+	ShrinkTotal time.Duration
 	// ShrinkBatch is the most shrink candidates one guest process runs: 0
 	// is a whole ddmin round, 1 one candidate per process (to measure).
 	ShrinkBatch int
@@ -63,10 +66,11 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultSliceSize  = 250
-	DefaultTimeout    = 60 * time.Second
-	DefaultShrinkTime = 4 * time.Minute
-	perProgramTime    = 100 * time.Millisecond
+	DefaultSliceSize   = 250
+	DefaultTimeout     = 60 * time.Second
+	DefaultShrinkTime  = 2 * time.Minute
+	DefaultShrinkTotal = 20 * time.Minute
+	perProgramTime     = 100 * time.Millisecond
 	// warmUpTimeout bounds the first process of each runtime, which
 	// compiles the guest (the wasmer CLI: ~1.5 min for our 19 MB module on
 	// 2 busy cores) and leaves it in the runtime's cache for the rest.
@@ -184,6 +188,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if st.err != nil {
 		return st.summary(sum, t0), st.err
 	}
+	// The verdicts are in: a run stopped while shrinking still leaves them.
+	st.writeSummary(st.summary(sum, t0))
 	if !cfg.NoShrink {
 		ts := time.Now()
 		if err := st.shrinkAll(ctx); err != nil {
@@ -195,13 +201,17 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		sum.ShrinkSecs = time.Since(ts).Seconds()
 	}
 	sum = st.summary(sum, t0)
-	if data, err := json.MarshalIndent(sum, "", "  "); err == nil {
-		_ = pipeline.WriteFileAtomic(filepath.Join(st.runDir, "summary.json"), append(data, '\n'))
-	}
+	st.writeSummary(sum)
 	if sum.Passed {
 		_ = os.RemoveAll(st.scratch)
 	}
 	return sum, nil
+}
+
+func (st *stage) writeSummary(sum *Summary) {
+	if data, err := json.MarshalIndent(sum, "", "  "); err == nil {
+		_ = pipeline.WriteFileAtomic(filepath.Join(st.runDir, "summary.json"), append(data, '\n'))
+	}
 }
 
 func newStage(ctx context.Context, cfg Config) (*stage, error) {
@@ -222,6 +232,9 @@ func newStage(ctx context.Context, cfg Config) (*stage, error) {
 	}
 	if cfg.ShrinkTime <= 0 {
 		cfg.ShrinkTime = DefaultShrinkTime
+	}
+	if cfg.ShrinkTotal <= 0 {
+		cfg.ShrinkTotal = DefaultShrinkTotal
 	}
 	if len(cfg.Volumes) == 0 {
 		cfg.Volumes = []string{pipeline.VolumeTmp, pipeline.VolumeData}
@@ -473,17 +486,27 @@ func (st *stage) cellRange(ctx context.Context, c *cell, s pipeline.Slice, expec
 		// run again. Trusting the name saves a run per crash; under Wasmer
 		// a run of 250 programs breaks this way about ten times.
 		c.addBroken(k, r.breakage(), st.known)
-		if k > start {
-			st.cellRange(ctx, c, s, expected, start, k-start)
-		}
-		if k+1 < start+count {
-			st.cellRange(ctx, c, s, expected, k+1, start+count-k-1)
-		}
+		st.both(func() {
+			if k > start {
+				st.cellRange(ctx, c, s, expected, start, k-start)
+			}
+		}, func() {
+			if k+1 < start+count {
+				st.cellRange(ctx, c, s, expected, k+1, start+count-k-1)
+			}
+		})
 		return
 	}
 	h := count / 2
-	st.cellRange(ctx, c, s, expected, start, h)
-	st.cellRange(ctx, c, s, expected, start+h, count-h)
+	st.both(func() { st.cellRange(ctx, c, s, expected, start, h) }, func() { st.cellRange(ctx, c, s, expected, start+h, count-h) })
+}
+
+// both runs a and b at once (the process slots still bound the work).
+func (st *stage) both(a, b func()) {
+	done := make(chan struct{})
+	go func() { defer close(done); a() }()
+	b()
+	<-done
 }
 
 // prepareWork makes dir/work with the expected transcript (a copy: the SDK
