@@ -100,7 +100,7 @@ type proc struct {
 	code     int
 	stdout   []byte
 	lastLine string
-	tail     string // the last 16 KiB or so of stderr
+	tail     string // the last 256 KiB or so of stderr (a Rust panic's backtrace is long)
 	log      string
 	err      error // could not run or did not finish (runner.ErrTimeout for a hang)
 	elapsed  time.Duration
@@ -142,7 +142,7 @@ func (p *procs) run(ctx context.Context, t Target, dir string, args []string, pr
 	var stdout, stderr bytes.Buffer
 	var mu sync.Mutex
 	spec.Stdout = io.MultiWriter(lf, &stdout)
-	spec.Stderr = io.MultiWriter(lockedWriter{&mu, lf}, &capped{b: &stderr, max: 16 << 10})
+	spec.Stderr = io.MultiWriter(lockedWriter{&mu, lf}, &capped{b: &stderr, max: 256 << 10})
 	select {
 	case p.tokens <- struct{}{}:
 	case <-ctx.Done():
@@ -192,6 +192,7 @@ var (
 	reProgram     = regexp.MustCompile(`\bprogram \S+?: `)
 	reParens      = regexp.MustCompile(` \([^)]*\)`)
 	reNumber      = regexp.MustCompile(`0x[0-9a-fA-F]+|\d+`)
+	reQuoted      = regexp.MustCompile(`"[^"]*"`)
 	reHint        = regexp.MustCompile(`\bprogram (\d+): `)
 	rePanic       = regexp.MustCompile(`panicked at [^\n]*:\n([^\n]+)`)
 )
@@ -215,6 +216,7 @@ func normaliseCrash(s string) string {
 	s = reGuestPrefix.ReplaceAllString(strings.TrimSpace(s), "")
 	s = reProgram.ReplaceAllString(s, "")
 	s = reParens.ReplaceAllString(s, "")
+	s = reQuoted.ReplaceAllString(s, `"…"`)
 	s = reNumber.ReplaceAllString(s, "N")
 	if len(s) > 160 {
 		s = s[:160] + "…"
