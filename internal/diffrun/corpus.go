@@ -212,7 +212,7 @@ func Replay(ctx context.Context, g Guest, targets []Target, entries []*Entry, sc
 	done := make(chan int)
 	for i, t := range targets {
 		go func(i int, t Target) {
-			got[i], errs[i] = p.runBatch(ctx, t, scratch, progs)
+			got[i], errs[i] = p.replayTarget(ctx, t, scratch, entries, progs)
 			done <- i
 		}(i, t)
 	}
@@ -249,6 +249,61 @@ func Replay(ctx context.Context, g Guest, targets []Target, entries []*Entry, sc
 		}
 	}
 	return res, nil
+}
+
+// replayTarget runs the entries on t: those expected to crash or hang
+// there one per process (a crash takes its process's other programs with
+// it, and finding which one broke costs several runs), the rest in one.
+func (p *procs) replayTarget(ctx context.Context, t Target, scratch string, entries []*Entry, progs []fsop.Program) ([]Outcome, error) {
+	out := make([]Outcome, len(entries))
+	var batch []int
+	var alone []int
+	for i, e := range entries {
+		breaks := false
+		for _, x := range e.Expects {
+			if x.Runtime == t.Runtime && x.Volume == t.Volume && (strings.HasPrefix(x.Signature, "crash: ") || strings.HasPrefix(x.Signature, "hang: ")) {
+				breaks = true
+			}
+		}
+		if breaks {
+			alone = append(alone, i)
+		} else {
+			batch = append(batch, i)
+		}
+	}
+	bp := make([]fsop.Program, len(batch))
+	for j, i := range batch {
+		bp[j] = progs[i]
+	}
+	type one struct {
+		i   int
+		o   []Outcome
+		err error
+	}
+	ch := make(chan one, len(alone))
+	for _, i := range alone {
+		go func(i int) {
+			o, err := p.runBatch(ctx, t, scratch, progs[i:i+1])
+			ch <- one{i, o, err}
+		}(i)
+	}
+	got, err := p.runBatch(ctx, t, scratch, bp)
+	for range alone {
+		r := <-ch
+		if r.err != nil && err == nil {
+			err = r.err
+		}
+		if r.err == nil {
+			out[r.i] = r.o[0]
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range batch {
+		out[i] = got[j]
+	}
+	return out, nil
 }
 
 // Failed says whether the replay should fail a build: a new divergence or
