@@ -38,6 +38,10 @@ import (
 // Expect is one cell on which an entry diverges.
 type Expect struct {
 	Runtime, Volume, Signature string
+	// Flaky: the divergence comes and goes from run to run ("# flaky
+	// RUNTIME VOLUME: SIGNATURE"); a replay that does not see it is not a
+	// fix.
+	Flaky bool
 }
 
 // Entry is one corpus file.
@@ -61,7 +65,11 @@ func (e *Entry) Format() []byte {
 		fmt.Fprintf(&b, "# found: %s\n", e.Found)
 	}
 	for _, x := range e.Expects {
-		fmt.Fprintf(&b, "# expect %s %s: %s\n", x.Runtime, x.Volume, x.Signature)
+		word := "expect"
+		if x.Flaky {
+			word = "flaky"
+		}
+		fmt.Fprintf(&b, "# %s %s %s: %s\n", word, x.Runtime, x.Volume, x.Signature)
 	}
 	for _, n := range e.Notes {
 		fmt.Fprintf(&b, "# %s\n", n)
@@ -91,13 +99,14 @@ func ParseEntry(path string) (*Entry, error) {
 			e.Signature = strings.TrimSpace(strings.TrimPrefix(t, "signature:"))
 		case strings.HasPrefix(t, "found:"):
 			e.Found = strings.TrimSpace(strings.TrimPrefix(t, "found:"))
-		case strings.HasPrefix(t, "expect "):
-			cellPart, sig, ok := strings.Cut(strings.TrimPrefix(t, "expect "), ": ")
+		case strings.HasPrefix(t, "expect "), strings.HasPrefix(t, "flaky "):
+			word, rest, _ := strings.Cut(t, " ")
+			cellPart, sig, ok := strings.Cut(rest, ": ")
 			f := strings.Fields(cellPart)
 			if !ok || len(f) != 2 || strings.TrimSpace(sig) == "" {
-				return nil, fmt.Errorf("%s:%d: want '# expect RUNTIME VOLUME: SIGNATURE'", path, line)
+				return nil, fmt.Errorf("%s:%d: want '# %s RUNTIME VOLUME: SIGNATURE'", path, line, word)
 			}
-			e.Expects = append(e.Expects, Expect{Runtime: f[0], Volume: f[1], Signature: strings.TrimSpace(sig)})
+			e.Expects = append(e.Expects, Expect{Runtime: f[0], Volume: f[1], Signature: strings.TrimSpace(sig), Flaky: word == "flaky"})
 		case strings.HasPrefix(t, "fsx-wasix differential corpus entry"):
 		default:
 			e.Notes = append(e.Notes, t)
@@ -164,8 +173,21 @@ const (
 	StillPresent = "still present"
 	Fixed        = "fixed in this runtime version"
 	Agrees       = "agrees with native"
+	NotSeen      = "agrees with native (a flaky finding, not seen this time)"
 	NewDiv       = "new divergence"
 )
+
+// sameBreak says whether two crash (or hang) signatures are one finding:
+// the words a runtime dies with vary (the SDK reports one panic as
+// "capacity overflow" or only as "js: unreachable"), the kind does not.
+func sameBreak(a, b string) bool {
+	for _, k := range []string{"crash: ", "hang: "} {
+		if strings.HasPrefix(a, k) && strings.HasPrefix(b, k) {
+			return true
+		}
+	}
+	return false
+}
 
 // ReplayLine is one entry on one cell.
 type ReplayLine struct {
@@ -227,15 +249,18 @@ func Replay(ctx context.Context, g Guest, targets []Target, entries []*Entry, sc
 		}
 		for ei, e := range entries {
 			l := ReplayLine{Entry: e.Name, Runtime: t.Runtime, Volume: t.Volume, Signature: Signature(native[ei], got[i][ei])}
+			flaky := false
 			for _, x := range e.Expects {
 				if x.Runtime == t.Runtime && x.Volume == t.Volume {
-					l.Expected = x.Signature
+					l.Expected, flaky = x.Signature, x.Flaky
 				}
 			}
 			switch {
-			case l.Expected != "" && l.Signature == l.Expected:
+			case l.Expected != "" && (l.Signature == l.Expected || sameBreak(l.Signature, l.Expected)):
 				l.Verdict = StillPresent
 				res.Present++
+			case flaky && l.Signature == "":
+				l.Verdict = NotSeen
 			case l.Expected != "" && l.Signature == "":
 				l.Verdict = Fixed
 				res.Fixed++
@@ -317,6 +342,9 @@ func (r *ReplayResult) Write(w *strings.Builder) {
 		switch l.Verdict {
 		case StillPresent:
 			fmt.Fprintf(w, " (%s)", l.Signature)
+			if l.Signature != l.Expected {
+				fmt.Fprintf(w, " [the entry says %s]", l.Expected)
+			}
 		case Fixed:
 			fmt.Fprintf(w, " (was %s)", l.Expected)
 		case NewDiv:

@@ -192,7 +192,7 @@ var (
 	reProgram     = regexp.MustCompile(`\bprogram \S+?: `)
 	reParens      = regexp.MustCompile(` \([^)]*\)`)
 	reNumber      = regexp.MustCompile(`0x[0-9a-fA-F]+|\d+`)
-	reQuoted      = regexp.MustCompile(`"[^"]*"`)
+	reQuoted      = regexp.MustCompile(`"[^"]*"|'[^']*'`)
 	reHint        = regexp.MustCompile(`\bprogram (\d+): `)
 	rePanic       = regexp.MustCompile(`panicked at [^\n]*:\n([^\n]+)`)
 )

@@ -96,7 +96,7 @@ func TestNormaliseCrashAndHint(t *testing.T) {
 // refused with its line.
 func TestEntryRoundTrip(t *testing.T) {
 	e := &Entry{Name: "x", Finding: "f", Signature: "read: EBADF -> EACCES", Found: "wasmer CLI 7.4.2 on /tmp",
-		Expects: []Expect{{"wasmer", "/tmp", "read: EBADF -> EACCES"}, {"wasmer-sdk", "/data", "read: EBADF -> EACCES"}},
+		Expects: []Expect{{"wasmer", "/tmp", "read: EBADF -> EACCES", false}, {"wasmer-sdk", "/data", "read: EBADF -> EACCES", true}},
 		Notes:   []string{"why: it matters"}, Program: parseProg(t, "w1 open h0 A WRONLY|CREAT|APPEND\nw1 read h0 32\n")}
 	path := filepath.Join(t.TempDir(), "x.prog")
 	if err := os.WriteFile(path, e.Format(), 0o644); err != nil {
