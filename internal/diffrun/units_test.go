@@ -70,7 +70,7 @@ func TestNormaliseCrashAndHint(t *testing.T) {
 	for in, want := range map[string]string{
 		"fsx-wasix: program 30: cannot empty the case directory (B): No such file or directory":      "cannot empty the case directory: No such file or directory",
 		"fsx-wasix: program t:12: cannot empty the case directory (d0/A): No such file or directory": "cannot empty the case directory: No such file or directory",
-		"thread 'main' panicked at 0x1f3a line 42":                                                   "thread 'main' panicked at N line N",
+		"thread 'main' panicked at 0x1f3a line 42":                                                   `thread "…" panicked at N line N`,
 	} {
 		if got := normaliseCrash(in); got != want {
 			t.Errorf("normaliseCrash(%q) = %q, want %q", in, got, want)
