@@ -37,6 +37,14 @@ func (e *paramError) Error() string {
 	if e.Param == "" {
 		return e.Msg
 	}
+	// The name may be the client's (an unknown parameter): quoted unless
+	// it is a plain word, so no byte of it (a newline, an escape) reaches
+	// a log line raw.
+	if strings.IndexFunc(e.Param, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) >= 0 {
+		return strconv.Quote(e.Param) + ": " + e.Msg
+	}
 	return e.Param + ": " + e.Msg
 }
 
