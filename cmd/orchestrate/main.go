@@ -168,8 +168,17 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		fmt.Fprintln(e.stderr, "orchestrate:", err)
 		return exitUsage
 	}
+	// Every flag is checked before anything is removed, built or written.
 	if err := checkChain(c.Chain); err != nil {
 		return fail(err)
+	}
+	switch {
+	case c.SliceSize < 1:
+		return fail(fmt.Errorf("--slice-size %d: want 1 or more cases per slice (default 4096)", c.SliceSize))
+	case c.Jobs < 0:
+		return fail(fmt.Errorf("--jobs %d: want 0 (the core count) or more", c.Jobs))
+	case c.Timeout < 0:
+		return fail(fmt.Errorf("--slice-timeout %s: want 0 (the default) or a positive duration", c.Timeout))
 	}
 	shard, err := pipeline.ParseShard(c.Shard)
 	if err != nil {
@@ -190,6 +199,9 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		}
 	}
 	src = abs(e.dir, src)
+	if _, err := os.Stat(filepath.Join(src, "go.mod")); err != nil {
+		return fail(fmt.Errorf("--src %s: not an fsx-wasix source tree (no go.mod there)", src))
+	}
 	probe, err := pipeline.NewProbe(c.Wasmer, filepath.Join(src, "runners", "wasmer-sdk"))
 	if err != nil {
 		return fail(err)
