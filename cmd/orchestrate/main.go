@@ -34,6 +34,9 @@ import (
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
 // Exit codes.
 const (
 	exitOK          = 0
@@ -45,6 +48,8 @@ const (
 // CLI is the command line. `run` is the default command, so the flags of a
 // plain `orchestrate -chain 3` are RunCmd's.
 type CLI struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
 	Run    RunCmd    `cmd:"" default:"withargs" help:"Run the oracle pipeline (the default command)."`
 	Merge  MergeCmd  `cmd:"" help:"Join shard reports into one report, byte-identical to the unsharded run's."`
 	Detect DetectCmd `cmd:"" help:"Measure which mode notices which fault of the catalogue, and how soon (writes docs/detection.md)."`
@@ -100,6 +105,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	var cli CLI
 	parser, err := kong.New(&cli,
 		kong.Name("orchestrate"),
+		kong.Vars{"version": "orchestrate " + version},
 		kong.Description("Build the guest, run the native oracle (cached), run every runtime × volume cell against it, re-read /data from the host, and print a verdict table."),
 		kong.Writers(e.stdout, e.stderr),
 		kong.Exit(func(c int) { panic(kongExit(c)) }),
