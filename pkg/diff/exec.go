@@ -19,6 +19,11 @@ const (
 	// open whether entries added or removed meanwhile are returned, so the
 	// count is not compared; the stream's verdict on close is.
 	ValueUnspecified = 1 << 61
+	// ValueNegative marks a negative success value (an outcome's encoding
+	// has no negative values: they are error kinds): -v is recorded as
+	// ValueNegative+v. Only a broken runtime answers one (a seek that
+	// reports a negative offset).
+	ValueNegative = 1 << 59
 )
 
 // handle is one of a program's four handles.
@@ -128,6 +133,23 @@ func NewExecutor(dir string) (*Executor, error) {
 	return e, nil
 }
 
+// Retarget moves the executor to another existing empty directory,
+// keeping its buffers (nothing is collected under wasip1).
+func (e *Executor) Retarget(dir string) error {
+	e.closeAll()
+	e.sys.close()
+	return e.sys.init(dir)
+}
+
+func (e *Executor) closeAll() {
+	for i := range e.handles {
+		if e.handles[i].open {
+			closeRetry(e.handles[i].fd)
+			e.handles[i].open = false
+		}
+	}
+}
+
 // Close stops worker 2 and closes what the executor holds open.
 func (e *Executor) Close() {
 	if e.closed {
@@ -135,12 +157,7 @@ func (e *Executor) Close() {
 	}
 	e.closed = true
 	close(e.toW2)
-	for i := range e.handles {
-		if e.handles[i].open {
-			closeRetry(e.handles[i].fd)
-			e.handles[i].open = false
-		}
-	}
+	e.closeAll()
 	e.sys.close()
 }
 
@@ -229,6 +246,9 @@ func (e *Executor) exec(i int) {
 	} else {
 		e.touch(op)
 		o.Value = r.Value
+		if o.Value < 0 {
+			o.Value = ValueNegative + min(-o.Value, ValueNegative-1)
+		}
 		switch op.Kind {
 		case fsop.Read, fsop.MapRead:
 			o.Shape = fsop.ShapeData
@@ -714,16 +734,30 @@ func (e *Executor) removeAll(depth int) (int64, error) {
 	return n + 1, nil
 }
 
+// EmptyError is a case directory that could not be emptied after a
+// program: the program's record is whole (and shows the cause in its
+// snapshot, e.g. a name that is listed but cannot be looked up), but the
+// next program needs another directory.
+type EmptyError struct {
+	Name string
+	Err  error
+}
+
+func (e *EmptyError) Error() string {
+	return fmt.Sprintf("cannot empty the case directory (%s): %v", e.Name, e.Err)
+}
+func (e *EmptyError) Unwrap() error { return e.Err }
+
 // empty removes everything in the case directory after a program.
 func (e *Executor) empty() error {
 	names, err := e.listDir(rootPath, e.lists[0][:0])
 	if err != nil {
-		return fmt.Errorf("cannot list the case directory: %w", err)
+		return &EmptyError{".", err}
 	}
 	for _, n := range names {
 		e.pbuf = append(e.pbuf[:0], n...)
 		if _, err := e.removeAll(0); err != nil {
-			return fmt.Errorf("cannot empty the case directory (%s): %w", e.pbuf, err)
+			return &EmptyError{string(e.pbuf), err}
 		}
 	}
 	return nil
