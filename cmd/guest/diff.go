@@ -159,6 +159,9 @@ func runDiffProgram(cli *CLI) error {
 	if len(cli.Args) != 1 {
 		return usagef("--diff-program takes one root directory (e.g. /tmp/fsx-diff), got %d arguments", len(cli.Args))
 	}
+	if cli.Diff {
+		return usagef("--diff and --diff-program are two modes: give one")
+	}
 	if cli.DiffExpected != "" || cli.DiffOutput != "" {
 		return usagef("--diff-program prints outcomes; it takes no --diff-expected or --diff-output")
 	}
