@@ -44,6 +44,7 @@ type CLI struct {
 	OracleFlags `embed:""`
 	ServerFlags `embed:""`
 	ShrinkFlags `embed:""`
+	DiffFlags   `embed:""`
 
 	Args []string `arg:"" optional:"" name:"FILE" help:"Random: the file to exercise. Oracle: the case root directory. Server: an optional port. --oracle-verify-files: NATIVE_REPORT WASIX_REPORT."`
 }
@@ -219,6 +220,10 @@ func dispatch(cli *CLI) error {
 		return runOracleVerifyFiles(cli)
 	case cli.Oracle:
 		return runOracle(cli)
+	case cli.DiffProgram != "":
+		return runDiffProgram(cli)
+	case cli.Diff:
+		return runDiff(cli)
 	default:
 		return runRandom(cli)
 	}

@@ -3,8 +3,10 @@ package fsop
 import "fmt"
 
 // Kind is what an op does. The first eight are random mode's ops in config
-// order (their names are the config's weight keys); the rest are the
-// oracle's.
+// order (their names are the config's weight keys); then the oracle's; then
+// the differential mode's namespace and directory kinds (pkg/diff). New
+// kinds are appended before NumKinds, never renumbered: transcripts and
+// .fsxops files name kinds by these numbers' names.
 type Kind uint8
 
 // The kinds. Read and Write at an Offset seek there first (fsx's read and
@@ -30,6 +32,14 @@ const (
 	WriteStderr // write Size bytes to the process's stderr
 	Delete      // unlink File
 
+	Rename       // rename File to File2
+	Link         // hard-link File as File2
+	Mkdir        // create directory File
+	Rmdir        // remove empty directory File
+	RemoveAll    // remove File and, if it is a directory, everything under it
+	ReadDirBatch // read up to Size entries from the directory open as Handle
+	Snapshot     // every file's size and content, every directory's listing
+
 	NumKinds
 )
 
@@ -39,6 +49,7 @@ const NumRandomKinds = int(Fdatasync) + 1
 var kindNames = [NumKinds]string{
 	"close_open", "read", "write", "mapread", "mapwrite", "truncate", "fsync", "fdatasync",
 	"open", "close", "seek", "fstat", "stat", "read_dir", "write_stderr", "delete",
+	"rename", "link", "mkdir", "rmdir", "remove_all", "read_dir_batch", "snapshot",
 }
 
 // String is the kind's one name: config key, log word and .fsxops word.

@@ -1,6 +1,7 @@
 package fsop
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,9 +28,30 @@ const (
 	Excl
 	Trunc
 	Append
+	Directory // O_DIRECTORY: fail unless File is a directory
 )
 
-var flagNames = [...]string{"WRONLY", "RDWR", "CREAT", "EXCL", "TRUNC", "APPEND"}
+var flagNames = [...]string{"WRONLY", "RDWR", "CREAT", "EXCL", "TRUNC", "APPEND", "DIRECTORY"}
+
+// ParseOpenFlags is String's inverse; it also takes "RDONLY" (no access
+// bit) as a word.
+func ParseOpenFlags(s string) (OpenFlags, bool) {
+	if s == "-" {
+		return 0, true
+	}
+	var f OpenFlags
+	for _, w := range strings.Split(s, "|") {
+		if w == "RDONLY" {
+			continue
+		}
+		i := slices.Index(flagNames[:], w)
+		if i < 0 {
+			return 0, false
+		}
+		f |= 1 << i
+	}
+	return f, true
+}
 
 // String spells flags as "RDWR|CREAT" ("-" for none, i.e. read-only), the
 // order fixed, so it can go into a catalog hash.
@@ -67,6 +89,9 @@ type Op struct {
 	Flags  OpenFlags
 	Offset uint64 // Cursor: the handle's current offset
 	Size   uint64 // bytes to move; Truncate: the new size
+	// File2 is the second name of Rename and Link (the new name); it means
+	// nothing for other kinds, whatever its value.
+	File2 int8
 }
 
 // String is the op in the .fsxops words: "write 0x10 0x20",
@@ -79,6 +104,9 @@ func (o Op) String() string {
 	}
 	if o.File != NoFile && !o.Kind.IsRandom() {
 		b = append(b, ' ', 'A'+byte(o.File))
+	}
+	if o.Kind == Rename || o.Kind == Link {
+		b = append(b, ' ', 'A'+byte(o.File2))
 	}
 	switch o.Kind {
 	case Open:
