@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"math"
 	"net/url"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // runRequest is one parsed /run request, before the paths are resolved.
