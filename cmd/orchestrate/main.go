@@ -205,8 +205,8 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		}
 	}
 	src = abs(e.dir, src)
-	if _, err := os.Stat(filepath.Join(src, "go.mod")); err != nil {
-		return fail(fmt.Errorf("--src %s: not an fsx-wasix source tree (no go.mod there)", src))
+	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		return fail(fmt.Errorf("--src %s: no such directory", src))
 	}
 	probe, err := pipeline.NewProbe(c.Wasmer, filepath.Join(src, "runners", "wasmer-sdk"))
 	if err != nil {

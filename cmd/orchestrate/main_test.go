@@ -143,7 +143,7 @@ func TestBadFlagsTouchNothing(t *testing.T) {
 		{[]string{"--slice-size=-5"}, "--slice-size -5: want 1 or more"},
 		{[]string{"--jobs=-1"}, "--jobs -1: want 0"},
 		{[]string{"--slice-timeout=-5s"}, "--slice-timeout -5s: want 0"},
-		{[]string{"--src", filepath.Join(dir, "nonexistent")}, "not an fsx-wasix source tree"},
+		{[]string{"--src", filepath.Join(dir, "nonexistent")}, "nonexistent: no such directory"},
 	} {
 		code, _, stderr := runCLI(t, dir, nil, tc.args...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
