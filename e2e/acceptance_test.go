@@ -12,9 +12,15 @@ import (
 	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
 )
 
-// acceptanceScript finds shared/acceptance/seed-commands.sh beside the
-// clone (where CI puts its copy of shared/).
+// acceptanceScript is the seed's commands as a script: the repository's
+// own copy (scripts/seed-commands.sh), so a clone alone can check them.
 func acceptanceScript(t *testing.T) string {
+	return filepath.Join(testutil.RepoRoot(), "scripts", "seed-commands.sh")
+}
+
+// sharedScript is ../shared/acceptance/seed-commands.sh beside the clone,
+// when there is one.
+func sharedScript() string {
 	for _, p := range []string{
 		filepath.Join(testutil.RepoRoot(), "..", "shared", "acceptance", "seed-commands.sh"),
 		"/work/shared/acceptance/seed-commands.sh",
@@ -23,8 +29,27 @@ func acceptanceScript(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("SKIP shared/acceptance/seed-commands.sh not found beside the clone")
 	return ""
+}
+
+// The in-repository copy runs the same commands as the shared script: its
+// body (everything after the first comment block) is the same text.
+func TestSeedScriptMatchesShared(t *testing.T) {
+	shared := sharedScript()
+	if shared == "" {
+		t.Skip("SKIP shared/acceptance/seed-commands.sh not beside the clone: nothing to compare with")
+	}
+	body := func(p string) string {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		return s[strings.Index(s, "\nset -u\n"):]
+	}
+	if body(shared) != body(acceptanceScript(t)) {
+		t.Fatal("scripts/seed-commands.sh has drifted from the shared acceptance script: copy it again")
+	}
 }
 
 // TestSeedCommands runs the seed's random-mode commands exactly as the

@@ -78,7 +78,10 @@ func TestFindingGCWithOpenFileHangs(t *testing.T) {
 			default:
 				t.Fatalf("%s opengc: code %d err %v\n%s", rt.name, code, err, out)
 			}
-			s.Args = []string{"rawopengc", "/tmp/sleephang-rawopengc"}
+			// The control must finish; its bound only has to outlast a slow
+			// start (the CLI compiles the module first; a loaded machine),
+			// not a hang.
+			s.Args, s.Timeout = []string{"rawopengc", "/tmp/sleephang-rawopengc"}, time.Minute
 			if code, out, err := run(t, r, s); err != nil || code != 0 {
 				t.Fatalf("%s rawopengc (raw fd, no os.File) should finish: code %d err %v\n%s", rt.name, code, err, out)
 			}
@@ -111,7 +114,7 @@ func TestFindingZeroClockPollHangs(t *testing.T) {
 			}
 			// The same zero clock beside a ready fd returns under all three,
 			// and a regular file must be ready for reading at once.
-			s.Args = []string{"pollfd", "/tmp/sleephang-pollfd", "read", "0s"}
+			s.Args, s.Timeout = []string{"pollfd", "/tmp/sleephang-pollfd", "read", "0s"}, time.Minute // a control: see rawopengc
 			code, out, err = run(t, r, s)
 			if err != nil || code != 0 || !strings.Contains(out, "type=fd_read error=0") {
 				t.Fatalf("%s pollfd read: a regular file should be ready at once: code %d err %v\n%s", rt.name, code, err, out)

@@ -95,6 +95,11 @@ func runDiff(cli *CLI) error {
 		fmt.Fprintf(human, "diff: seed %d, programs %d..%d of %d (%d..%d steps, schema %s) in %s\n",
 			seed, start, start+count-1, n, cfg.LengthMin, cfg.LengthMax, h.SchemaHash, h.Root)
 	}
+	if cli.Verbose {
+		// Each program's number before it runs: a runtime that crashes
+		// mid-run leaves the culprit as the last line.
+		session.SetProgress(func(k int64) { fmt.Fprintf(os.Stderr, "diff: program %d\n", k) })
+	}
 	res, err := session.Run(context.Background())
 	if errors.As(err, &ie) {
 		return usagef("%v", ie.Err)
@@ -107,6 +112,7 @@ func runDiff(cli *CLI) error {
 		SchemaHash: res.Header.SchemaHash, CatalogHash: diff.CatalogHash, LengthMin: cfg.LengthMin, LengthMax: cfg.LengthMax,
 		Root: res.Header.Root, Output: res.Header.Output, Platform: res.Header.Platform, Runtime: res.Header.Runtime,
 		Seconds: res.Elapsed.Seconds(), Steps: res.Steps, AllocBytes: res.AllocBytes, OK: true,
+		CaseDirsAbandoned: res.Abandoned, CaseDirsNote: res.AbandonedFirst,
 	}
 	if s := res.Elapsed.Seconds(); s > 0 {
 		sum.ProgramsPerSec = float64(count) / s
@@ -121,6 +127,9 @@ func runDiff(cli *CLI) error {
 		if cli.DiffOutput != "" {
 			fmt.Fprintf(human, "diff: transcript %s: %d bytes (%.1f bytes/program)\n", cli.DiffOutput, sum.ReportBytes, float64(sum.ReportBytes)/float64(count))
 		}
+	}
+	if res.Abandoned > 0 {
+		fmt.Fprintf(human, "diff: %d case directories could not be emptied, the first %s; each later program ran in a fresh one\n", res.Abandoned, res.AbandonedFirst)
 	}
 	if cli.Verbose {
 		fmt.Fprintf(human, "diff: memory: %d bytes allocated (%.0f per program)\n", res.AllocBytes, float64(res.AllocBytes)/float64(count))
@@ -150,6 +159,9 @@ func runDiffProgram(cli *CLI) error {
 	if len(cli.Args) != 1 {
 		return usagef("--diff-program takes one root directory (e.g. /tmp/fsx-diff), got %d arguments", len(cli.Args))
 	}
+	if cli.Diff {
+		return usagef("--diff and --diff-program are two modes: give one")
+	}
 	if cli.DiffExpected != "" || cli.DiffOutput != "" {
 		return usagef("--diff-program prints outcomes; it takes no --diff-expected or --diff-output")
 	}
@@ -163,7 +175,11 @@ func runDiffProgram(cli *CLI) error {
 		return usagef("%v", err)
 	}
 	t0 := time.Now()
-	out, err := diff.RunPrograms(context.Background(), cli.Args[0], progs)
+	var progress func(int)
+	if cli.Verbose {
+		progress = func(i int) { fmt.Fprintf(os.Stderr, "diff: program %s\n", progs[i].Label) }
+	}
+	out, err := diff.RunPrograms(context.Background(), cli.Args[0], progs, progress)
 	var ie *diff.InputError
 	if errors.As(err, &ie) {
 		return usagef("%v", ie.Err)

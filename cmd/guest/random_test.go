@@ -228,3 +228,20 @@ func TestRandomBadInput(t *testing.T) {
 		})
 	}
 }
+
+// The seed's commands, as the README writes them, read ./fsx-10mb.toml at
+// the repository root; it must be the seed's config the tests use.
+func TestRootConfigIsTheSeeds(t *testing.T) {
+	t.Parallel()
+	root, err := os.ReadFile("../../fsx-10mb.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := os.ReadFile(seedConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(root, ours) {
+		t.Fatal("fsx-10mb.toml at the root differs from cmd/guest/testdata/fsx-10mb.toml")
+	}
+}

@@ -58,7 +58,11 @@ func (c *RunCmd) source(e env) (string, error) {
 			return "", err
 		}
 	}
-	return abs(e.dir, src), nil
+	src = abs(e.dir, src)
+	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("--src %s: no such directory", src)
+	}
+	return src, nil
 }
 
 func (c *RunCmd) runDiff(ctx context.Context, e env) int {

@@ -34,6 +34,9 @@ import (
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
 // Exit codes.
 const (
 	exitOK          = 0
@@ -45,6 +48,8 @@ const (
 // CLI is the command line. `run` is the default command, so the flags of a
 // plain `orchestrate -chain 3` are RunCmd's.
 type CLI struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
 	Run    RunCmd    `cmd:"" default:"withargs" help:"Run the oracle pipeline (the default command)."`
 	Merge  MergeCmd  `cmd:"" help:"Join shard reports into one report, byte-identical to the unsharded run's."`
 	Detect DetectCmd `cmd:"" help:"Measure which mode notices which fault of the catalogue, and how soon (writes docs/detection.md)."`
@@ -103,6 +108,7 @@ func run(ctx context.Context, args []string, e env) (code int) {
 	var cli CLI
 	parser, err := kong.New(&cli,
 		kong.Name("orchestrate"),
+		kong.Vars{"version": "orchestrate " + version},
 		kong.Description("Build the guest, run the native oracle (cached), run every runtime × volume cell against it, re-read /data from the host, and print a verdict table."),
 		kong.Writers(e.stdout, e.stderr),
 		kong.Exit(func(c int) { panic(kongExit(c)) }),
@@ -173,11 +179,20 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		fmt.Fprintln(e.stderr, "orchestrate:", err)
 		return exitUsage
 	}
-	if c.Diff != 0 {
-		return c.runDiff(ctx, e)
-	}
+	// Every flag is checked before anything is removed, built or written.
 	if err := checkChain(c.Chain); err != nil {
 		return fail(err)
+	}
+	switch {
+	case c.SliceSize < 1:
+		return fail(fmt.Errorf("--slice-size %d: want 1 or more cases per slice (default 4096)", c.SliceSize))
+	case c.Jobs < 0:
+		return fail(fmt.Errorf("--jobs %d: want 0 (the core count) or more", c.Jobs))
+	case c.Timeout < 0:
+		return fail(fmt.Errorf("--slice-timeout %s: want 0 (the default) or a positive duration", c.Timeout))
+	}
+	if c.Diff != 0 {
+		return c.runDiff(ctx, e)
 	}
 	shard, err := pipeline.ParseShard(c.Shard)
 	if err != nil {
@@ -191,13 +206,10 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 	if err != nil {
 		return fail(err)
 	}
-	src := c.Src
-	if src == "" {
-		if src, err = pipeline.FindModuleRoot(abs(e.dir, ".")); err != nil {
-			return fail(err)
-		}
+	src, err := c.source(e)
+	if err != nil {
+		return fail(err)
 	}
-	src = abs(e.dir, src)
 	probe, err := pipeline.NewProbe(c.Wasmer, filepath.Join(src, "runners", "wasmer-sdk"))
 	if err != nil {
 		return fail(err)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -120,5 +122,35 @@ func TestNodeMissingIsOneLine(t *testing.T) {
 	code, _, stderr := runCLI(t, t.TempDir(), nil, "--runtime", "wasmer-sdk", "--src", ".")
 	if code != exitUsage || !strings.Contains(stderr, "node not found") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("node missing: exit %d, %q", code, stderr)
+	}
+}
+
+// Every flag is checked before anything is removed or written: a bad value
+// is one line and exit 2, and the previous run's outputs are still there.
+func TestBadFlagsTouchNothing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	old := filepath.Join(dir, "oracle-runs", "20260101-000000-L2", "keep.txt")
+	if err := os.MkdirAll(filepath.Dir(old), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(old, []byte("earlier run"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--slice-size", "0"}, "--slice-size 0: want 1 or more"},
+		{[]string{"--slice-size=-5"}, "--slice-size -5: want 1 or more"},
+		{[]string{"--jobs=-1"}, "--jobs -1: want 0"},
+		{[]string{"--slice-timeout=-5s"}, "--slice-timeout -5s: want 0"},
+		{[]string{"--src", filepath.Join(dir, "nonexistent")}, "nonexistent: no such directory"},
+	} {
+		code, _, stderr := runCLI(t, dir, nil, tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, want %d and one line with %q:\n%s", tc.args, code, exitUsage, tc.want, stderr)
+		}
+		if _, err := os.Stat(old); err != nil {
+			t.Fatalf("%v removed the previous run's outputs: %v", tc.args, err)
+		}
 	}
 }

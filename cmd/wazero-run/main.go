@@ -51,7 +51,8 @@ type runCmd struct {
 }
 
 type cli struct {
-	Run runCmd `cmd:"" help:"Run a module, as 'wasmer run' does."`
+	Version kong.VersionFlag `help:"Print the version and exit."`
+	Run     runCmd           `cmd:"" help:"Run a module, as 'wasmer run' does."`
 }
 
 func (c *runCmd) Run() error {
@@ -121,6 +122,9 @@ func listArgs(args []string) (list, asJSON, ok bool) {
 	return true, asJSON, true
 }
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
 func main() {
 	if list, asJSON, ok := listArgs(os.Args[1:]); list {
 		if !ok {
@@ -134,7 +138,7 @@ func main() {
 		return
 	}
 	var c cli
-	k := kong.Parse(&c, kong.Name("wazero-run"),
+	k := kong.Parse(&c, kong.Name("wazero-run"), kong.Vars{"version": "wazero-run " + version},
 		kong.Description("Run a WASI/WASIX module under wazero with `wasmer run`'s arguments. "+
 			"`wazero-run --list-faults [--json]` prints the catalogue of --fault names."),
 		kong.Exit(func(code int) {

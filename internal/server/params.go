@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"math"
 	"net/url"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fsx-wasix/fsx-wasix/pkg/exerciser"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // runRequest is one parsed /run request, before the paths are resolved.
@@ -36,6 +36,14 @@ type paramError struct {
 func (e *paramError) Error() string {
 	if e.Param == "" {
 		return e.Msg
+	}
+	// The name may be the client's (an unknown parameter): quoted unless
+	// it is a plain word, so no byte of it (a newline, an escape) reaches
+	// a log line raw.
+	if strings.IndexFunc(e.Param, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) >= 0 {
+		return strconv.Quote(e.Param) + ": " + e.Msg
 	}
 	return e.Param + ": " + e.Msg
 }

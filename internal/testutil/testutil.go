@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,5 +71,30 @@ func NeedRuntime(t testing.TB, name string, why error, requiredInCI bool) {
 	if requiredInCI && InCI() {
 		t.Fatalf("runtime %s is required in CI but unavailable: %v", name, why)
 	}
+	// Named on stderr once per test binary as well, so `go test ./...`
+	// without -v says which runtimes were not tested and how to get them.
+	skippedOnce.Do(name, func() {
+		fmt.Fprintf(os.Stderr, "SKIP runtime %s unavailable: %v\n", name, why)
+	})
 	t.Skipf("SKIP runtime %s unavailable: %v", name, why)
+}
+
+// skippedOnce runs a function once per key.
+var skippedOnce onceByKey
+
+type onceByKey struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+func (o *onceByKey) Do(key string, f func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done == nil {
+		o.done = map[string]bool{}
+	}
+	if !o.done[key] {
+		o.done[key] = true
+		f()
+	}
 }

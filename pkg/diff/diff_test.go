@@ -462,3 +462,49 @@ func TestSignatureIsDiffSignature(t *testing.T) {
 }
 
 func guestapiSig(e, g *guestapi.DiffProgram) string { return guestapi.DiffSignature(e, g) }
+
+// TestFindingsFile: the minimal programs of docs/diff.md parse, run, and
+// answer on this machine what the file says Linux answers.
+func TestFindingsFile(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/findings.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	progs, err := ParsePrograms(bytes.NewReader(data), "findings.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The "#! step N: OUTCOME" lines, by the program they follow.
+	want := map[int]map[int]string{}
+	p := -1
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "program ") {
+			p++
+		}
+		if rest, ok := strings.CutPrefix(line, "#! step "); ok {
+			n, out, _ := strings.Cut(rest, ": ")
+			i, _ := strconv.Atoi(n)
+			if want[p] == nil {
+				want[p] = map[int]string{}
+			}
+			want[p][i] = out
+		}
+	}
+	out, err := RunPrograms(context.Background(), filepath.Join(t.TempDir(), "r"), progs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i, prog := range out {
+		for step, w := range want[i] {
+			checked++
+			if got := prog.Steps[step].Outcome; got != w {
+				t.Errorf("%s step %d: %s, the file says %s", prog.Label, step, got, w)
+			}
+		}
+	}
+	if len(progs) < 15 || checked < 30 {
+		t.Errorf("%d programs, %d outcomes checked", len(progs), checked)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"syscall"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/eintr"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
@@ -19,6 +20,11 @@ const (
 	// open whether entries added or removed meanwhile are returned, so the
 	// count is not compared; the stream's verdict on close is.
 	ValueUnspecified = 1 << 61
+	// ValueNegative marks a negative success value (an outcome's encoding
+	// has no negative values: they are error kinds): -v is recorded as
+	// ValueNegative+v. Only a broken runtime answers one (a seek that
+	// reports a negative offset).
+	ValueNegative = 1 << 59
 )
 
 // handle is one of a program's four handles.
@@ -128,6 +134,23 @@ func NewExecutor(dir string) (*Executor, error) {
 	return e, nil
 }
 
+// Retarget moves the executor to another existing empty directory,
+// keeping its buffers (nothing is collected under wasip1).
+func (e *Executor) Retarget(dir string) error {
+	e.closeAll()
+	e.sys.close()
+	return e.sys.init(dir)
+}
+
+func (e *Executor) closeAll() {
+	for i := range e.handles {
+		if e.handles[i].open {
+			eintr.Close(e.handles[i].fd)
+			e.handles[i].open = false
+		}
+	}
+}
+
 // Close stops worker 2 and closes what the executor holds open.
 func (e *Executor) Close() {
 	if e.closed {
@@ -135,12 +158,7 @@ func (e *Executor) Close() {
 	}
 	e.closed = true
 	close(e.toW2)
-	for i := range e.handles {
-		if e.handles[i].open {
-			closeRetry(e.handles[i].fd)
-			e.handles[i].open = false
-		}
-	}
+	e.closeAll()
 	e.sys.close()
 }
 
@@ -229,6 +247,9 @@ func (e *Executor) exec(i int) {
 	} else {
 		e.touch(op)
 		o.Value = r.Value
+		if o.Value < 0 {
+			o.Value = ValueNegative + min(-o.Value, ValueNegative-1)
+		}
 		switch op.Kind {
 		case fsop.Read, fsop.MapRead:
 			o.Shape = fsop.ShapeData
@@ -395,7 +416,7 @@ func (e *Executor) Apply(op *fsop.Op, data []byte) fsop.Result {
 		return ok(0)
 	case fsop.Read:
 		var n int
-		err := retry(func() (err error) { n, err = syscall.Read(h.fd, data[:op.Size]); return })
+		err := eintr.Retry(func() (err error) { n, err = syscall.Read(h.fd, data[:op.Size]); return })
 		if err == syscall.EINVAL && h.dir {
 			// ext4 answers EINVAL once a directory stream's offset is its
 			// end-of-directory hash cookie (the offset check fails before
@@ -407,21 +428,21 @@ func (e *Executor) Apply(op *fsop.Op, data []byte) fsop.Result {
 		}
 		return ok(int64(n))
 	case fsop.Write:
-		n, err := writeRetry(h.fd, data[:op.Size])
+		n, err := eintr.Write(h.fd, data[:op.Size])
 		if err != nil {
 			return fail(k, err)
 		}
 		return ok(int64(n))
 	case fsop.MapRead:
 		var n int
-		err := retry(func() (err error) { n, err = syscall.Pread(h.fd, data[:op.Size], int64(op.Offset)); return })
+		err := eintr.Retry(func() (err error) { n, err = syscall.Pread(h.fd, data[:op.Size], int64(op.Offset)); return })
 		if err != nil {
 			return fail(k, err)
 		}
 		return ok(int64(n))
 	case fsop.MapWrite:
 		var n int
-		err := retry(func() (err error) { n, err = syscall.Pwrite(h.fd, data[:op.Size], int64(op.Offset)); return })
+		err := eintr.Retry(func() (err error) { n, err = syscall.Pwrite(h.fd, data[:op.Size], int64(op.Offset)); return })
 		if err != nil {
 			return fail(k, err)
 		}
@@ -436,13 +457,13 @@ func (e *Executor) Apply(op *fsop.Op, data []byte) fsop.Result {
 			return ok(ValueUnspecified)
 		}
 		var v int64
-		err := retry(func() (err error) { v, err = syscall.Seek(h.fd, int64(op.Offset), int(op.Whence)); return })
+		err := eintr.Retry(func() (err error) { v, err = syscall.Seek(h.fd, int64(op.Offset), int(op.Whence)); return })
 		if err != nil {
 			return fail(k, err)
 		}
 		return ok(v)
 	case fsop.Truncate:
-		if err := retry(func() error { return syscall.Ftruncate(h.fd, int64(op.Size)) }); err != nil {
+		if err := eintr.Retry(func() error { return syscall.Ftruncate(h.fd, int64(op.Size)) }); err != nil {
 			return fail(k, err)
 		}
 		return ok(0)
@@ -453,12 +474,12 @@ func (e *Executor) Apply(op *fsop.Op, data []byte) fsop.Result {
 		}
 		return ok(sizeValue(size, t))
 	case fsop.Fsync:
-		if err := retry(func() error { return syscall.Fsync(h.fd) }); err != nil {
+		if err := eintr.Retry(func() error { return syscall.Fsync(h.fd) }); err != nil {
 			return fail(k, err)
 		}
 		return ok(0)
 	case fsop.Fdatasync:
-		if err := retry(func() error { return fdatasync(h.fd) }); err != nil {
+		if err := eintr.Retry(func() error { return fdatasync(h.fd) }); err != nil {
 			return fail(k, err)
 		}
 		return ok(0)
@@ -576,7 +597,7 @@ func (e *Executor) closeHandle(h *handle) error {
 		e.judged = true
 	}
 	h.open = false
-	return closeRetry(h.fd)
+	return eintr.Close(h.fd)
 }
 
 // The verdict's words: "A" a stable entry returned once, "-A" one never
@@ -714,16 +735,30 @@ func (e *Executor) removeAll(depth int) (int64, error) {
 	return n + 1, nil
 }
 
+// EmptyError is a case directory that could not be emptied after a
+// program: the program's record is whole (and shows the cause in its
+// snapshot, e.g. a name that is listed but cannot be looked up), but the
+// next program needs another directory.
+type EmptyError struct {
+	Name string
+	Err  error
+}
+
+func (e *EmptyError) Error() string {
+	return fmt.Sprintf("cannot empty the case directory (%s): %v", e.Name, e.Err)
+}
+func (e *EmptyError) Unwrap() error { return e.Err }
+
 // empty removes everything in the case directory after a program.
 func (e *Executor) empty() error {
 	names, err := e.listDir(rootPath, e.lists[0][:0])
 	if err != nil {
-		return fmt.Errorf("cannot list the case directory: %w", err)
+		return &EmptyError{".", err}
 	}
 	for _, n := range names {
 		e.pbuf = append(e.pbuf[:0], n...)
 		if _, err := e.removeAll(0); err != nil {
-			return fmt.Errorf("cannot empty the case directory (%s): %w", e.pbuf, err)
+			return &EmptyError{string(e.pbuf), err}
 		}
 	}
 	return nil
@@ -837,7 +872,7 @@ func (e *Executor) digestFile(o *fsop.Outcome, statSize int64) {
 		o.Err = fsop.ErrnoOf(err)
 		return
 	}
-	defer closeRetry(fd)
+	defer eintr.Close(fd)
 	size, _, err := fstatType(fd)
 	if err != nil {
 		size = statSize
@@ -845,7 +880,7 @@ func (e *Executor) digestFile(o *fsop.Outcome, statSize int64) {
 	o.Shape, o.Value = fsop.ShapeData, size
 	for {
 		var n int
-		err := retry(func() (err error) { n, err = syscall.Read(fd, e.snapBuf); return })
+		err := eintr.Retry(func() (err error) { n, err = syscall.Read(fd, e.snapBuf); return })
 		if err != nil {
 			*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: o.Names}
 			return
@@ -878,36 +913,6 @@ func appendStr(b []byte, s []byte) []byte {
 		b = append(b, 0xda, byte(len(s)>>8), byte(len(s)))
 	}
 	return append(b, s...)
-}
-
-// retry repeats a call a signal interrupted (natively Go's preemption
-// signals can interrupt a syscall; WASI has no signals).
-func retry(f func() error) error {
-	for {
-		if err := f(); err != syscall.EINTR {
-			return err
-		}
-	}
-}
-
-func closeRetry(fd int) error {
-	err := syscall.Close(fd)
-	if err == syscall.EINTR {
-		return nil // the descriptor is gone either way on Linux
-	}
-	return err
-}
-
-func writeRetry(fd int, b []byte) (int, error) {
-	for {
-		n, err := syscall.Write(fd, b)
-		if err != syscall.EINTR {
-			if n < 0 {
-				n = 0
-			}
-			return n, err
-		}
-	}
 }
 
 // sysOpenFlags maps portable open flags to this platform's numbers.

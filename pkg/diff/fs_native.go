@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime"
 	"syscall"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/eintr"
 )
 
 // Natively the executor names files by path (root + "/" + name): an
@@ -58,7 +60,7 @@ func typeOf(mode uint32) uint8 {
 
 func (s *sysFS) stat(rel []byte) (int64, uint8, error) {
 	var st syscall.Stat_t
-	if err := retry(func() error { return syscall.Stat(s.path(rel), &st) }); err != nil {
+	if err := eintr.Retry(func() error { return syscall.Stat(s.path(rel), &st) }); err != nil {
 		return 0, 0, err
 	}
 	return st.Size, typeOf(uint32(st.Mode)), nil
@@ -66,7 +68,7 @@ func (s *sysFS) stat(rel []byte) (int64, uint8, error) {
 
 func fstatType(fd int) (int64, uint8, error) {
 	var st syscall.Stat_t
-	if err := retry(func() error { return syscall.Fstat(fd, &st) }); err != nil {
+	if err := eintr.Retry(func() error { return syscall.Fstat(fd, &st) }); err != nil {
 		return 0, 0, err
 	}
 	return st.Size, typeOf(uint32(st.Mode)), nil
@@ -74,28 +76,28 @@ func fstatType(fd int) (int64, uint8, error) {
 
 func (s *sysFS) unlink(rel []byte) error {
 	p := s.path(rel)
-	return retry(func() error { return syscall.Unlink(p) })
+	return eintr.Retry(func() error { return syscall.Unlink(p) })
 }
 
 func (s *sysFS) rmdir(rel []byte) error {
 	p := s.path(rel)
-	return retry(func() error { return syscall.Rmdir(p) })
+	return eintr.Retry(func() error { return syscall.Rmdir(p) })
 }
 
 func (s *sysFS) mkdir(rel []byte) error {
 	p := s.path(rel)
-	return retry(func() error { return syscall.Mkdir(p, 0o755) })
+	return eintr.Retry(func() error { return syscall.Mkdir(p, 0o755) })
 }
 
 func (s *sysFS) rename(a, b []byte) error {
 	pa, pb := s.path(a), s.path(b)
-	return retry(func() error { return syscall.Rename(pa, pb) })
+	return eintr.Retry(func() error { return syscall.Rename(pa, pb) })
 }
 
 // link is link(2), which POSIX and WASI (path_link) both have.
 func (s *sysFS) link(a, b []byte) error {
 	pa, pb := s.path(a), s.path(b)
-	return retry(func() error { return syscall.Link(pa, pb) })
+	return eintr.Retry(func() error { return syscall.Link(pa, pb) })
 }
 
 func newDirState() dirState { return dirState{buf: make([]byte, 4096)} }
@@ -110,7 +112,7 @@ func (e *Executor) readBatch(h *handle, n int) (int, error) {
 	for got < n {
 		if d.pos >= d.n {
 			var m int
-			err := retry(func() (err error) { m, err = syscall.ReadDirent(h.fd, d.buf); return })
+			err := eintr.Retry(func() (err error) { m, err = syscall.ReadDirent(h.fd, d.buf); return })
 			if err != nil {
 				return got, err
 			}
@@ -142,7 +144,7 @@ func (e *Executor) listDir(rel []byte, out []string) ([]string, error) {
 	defer syscall.Close(fd)
 	for {
 		var m int
-		err := retry(func() (err error) { m, err = syscall.ReadDirent(fd, e.listBuf); return })
+		err := eintr.Retry(func() (err error) { m, err = syscall.ReadDirent(fd, e.listBuf); return })
 		if err != nil {
 			return out, err
 		}

@@ -116,6 +116,9 @@ func FormatOutcome(k fsop.Kind, o *fsop.Outcome) string {
 	if o.Err != fsop.OK {
 		return o.Err.String()
 	}
+	if o.Value >= ValueNegative && o.Value < 2*ValueNegative {
+		return fmt.Sprintf("ok(-%d)", o.Value-ValueNegative)
+	}
 	switch k {
 	case fsop.Read, fsop.MapRead:
 		if o.Value == 0 && o.Data.N == 0 && !o.Data.Hashed {

@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
@@ -141,6 +143,9 @@ type Options struct {
 	Output   string          // write the transcript here ("" = none)
 	Expected string          // compare with this transcript while running ("" = none)
 	Known    map[string]bool // signatures to suppress
+	// Progress, when set, is called before each program: a runtime that
+	// crashes mid-run then leaves the program's number behind (-v).
+	Progress func(k int64)
 }
 
 // Header is the transcript header a run with o writes.
@@ -159,6 +164,10 @@ type Result struct {
 	Steps      int64
 	AllocBytes uint64    // heap bytes allocated during the run
 	Comparer   *Comparer // nil without Expected
+	// Abandoned counts case directories a program left that could not be
+	// emptied (the program's snapshot shows why); AbandonedFirst says the first.
+	Abandoned      int64
+	AbandonedFirst string
 }
 
 // Session is a run whose input Prepare checked.
@@ -228,6 +237,9 @@ func (s *Session) prepare() error {
 	return nil
 }
 
+// SetProgress sets Options.Progress after Prepare.
+func (s *Session) SetProgress(f func(k int64)) { s.o.Progress = f }
+
 // Close releases what Prepare opened; Run calls it.
 func (s *Session) Close() {
 	s.done = true
@@ -245,17 +257,82 @@ func allocated() uint64 {
 	return m[0].Value.Uint64()
 }
 
-// openCaseDir makes ROOT/diff-case empty and opens an executor on it.
-func openCaseDir(root string) (*Executor, string, error) {
+// caseDirs hands out case directories: ROOT/diff-case, and when a program
+// leaves one that cannot be emptied (a runtime bug: its snapshot shows
+// it), ROOT/diff-case-1, -2, … so the run goes on.
+type caseDirs struct {
+	root      string
+	ex        *Executor
+	dir       string
+	dirs      []string
+	Abandoned int64
+	First     string // the first abandonment, as a message
+}
+
+// maxAbandoned is how many case directories a run may give up on before
+// it stops: past that, the runtime cannot empty a directory at all.
+const maxAbandoned = 100
+
+func (c *caseDirs) open() error {
+	dir, err := makeCaseDir(c.root, len(c.dirs))
+	if err != nil {
+		return err
+	}
+	if c.ex == nil {
+		c.ex, err = NewExecutor(dir)
+	} else {
+		err = c.ex.Retarget(dir)
+	}
+	if err == nil {
+		c.dir, c.dirs = dir, append(c.dirs, dir)
+	}
+	return err
+}
+
+// run runs prog; when its directory cannot be emptied afterwards, it moves
+// on to a fresh one.
+func (c *caseDirs) run(prog fsop.Program, label string) ([]byte, error) {
+	rec, err := c.ex.Run(prog)
+	var ee *EmptyError
+	if errors.As(err, &ee) {
+		c.Abandoned++
+		if c.First == "" {
+			c.First = fmt.Sprintf("after program %s: %v", label, err)
+		}
+		if c.Abandoned > maxAbandoned {
+			return nil, fmt.Errorf("program %s: %w (%d case directories could not be emptied; giving up)", label, err, c.Abandoned)
+		}
+		return rec, c.open() // rec stays valid: Retarget keeps the buffers as they are
+	}
+	if err != nil {
+		return nil, fmt.Errorf("program %s: %w", label, err)
+	}
+	return rec, nil
+}
+
+// close closes the executor and removes the case directories it can.
+func (c *caseDirs) close() {
+	if c.ex != nil {
+		c.ex.Close()
+	}
+	for _, d := range c.dirs {
+		os.RemoveAll(d)
+	}
+}
+
+// makeCaseDir makes ROOT/diff-case (or diff-case-N) exist and be empty.
+func makeCaseDir(root string, n int) (string, error) {
 	dir := filepath.Join(root, CaseDirName)
+	if n > 0 {
+		dir += "-" + strconv.Itoa(n)
+	}
 	if err := os.RemoveAll(dir); err != nil { // left by a crashed run
-		return nil, dir, fmt.Errorf("cannot empty %s: %w", dir, err)
+		return dir, fmt.Errorf("cannot empty %s: %w", dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, dir, fmt.Errorf("cannot create %s: %w", dir, err)
+		return dir, fmt.Errorf("cannot create %s: %w", dir, err)
 	}
-	e, err := NewExecutor(dir)
-	return e, dir, err
+	return dir, nil
 }
 
 // Run runs the prepared programs, writing and comparing transcripts as
@@ -280,24 +357,24 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 		}
 		defer w.Abort()
 	}
-	ex, dir, err := openCaseDir(o.Root)
-	if err != nil {
+	cd := &caseDirs{root: o.Root}
+	if err := cd.open(); err != nil {
 		return nil, err
 	}
-	defer func() {
-		ex.Close()
-		os.Remove(dir)
-	}()
+	defer cd.close()
 	g := NewGenerator(o.Seed, o.Config)
 	t0, a0 := time.Now(), allocated()
 	for k := o.Start; k < o.Start+o.Count; k++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if o.Progress != nil {
+			o.Progress(k)
+		}
 		prog := g.Program(k)
-		rec, err := ex.Run(prog)
+		rec, err := cd.run(prog, strconv.FormatInt(k, 10))
 		if err != nil {
-			return nil, fmt.Errorf("program %d: %w", k, err)
+			return nil, err
 		}
 		res.Steps += int64(len(prog))
 		if w != nil {
@@ -317,6 +394,7 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 		}
 	}
 	res.Elapsed, res.AllocBytes = time.Since(t0), allocated()-a0
+	res.Abandoned, res.AbandonedFirst = cd.Abandoned, cd.First
 	if w != nil {
 		if err := w.Close(); err != nil {
 			return nil, err
@@ -338,7 +416,7 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 // ROOT/diff-case and returns each with its outcomes: what --diff-program
 // prints, and what a host-side shrinker compares between a native run and
 // a run under a runtime.
-func RunPrograms(ctx context.Context, root string, progs []Program) ([]guestapi.DiffProgram, error) {
+func RunPrograms(ctx context.Context, root string, progs []Program, progress func(i int)) ([]guestapi.DiffProgram, error) {
 	if err := CheckRoot(root); err != nil {
 		return nil, &InputError{err}
 	}
@@ -346,22 +424,22 @@ func RunPrograms(ctx context.Context, root string, progs []Program) ([]guestapi.
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, inputErrorf("cannot create root: %v", err)
 	}
-	ex, dir, err := openCaseDir(root)
-	if err != nil {
+	cd := &caseDirs{root: root}
+	if err := cd.open(); err != nil {
 		return nil, err
 	}
-	defer func() {
-		ex.Close()
-		os.Remove(dir)
-	}()
+	defer cd.close()
 	out := make([]guestapi.DiffProgram, 0, len(progs))
 	for i, p := range progs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		rec, err := ex.Run(p.Steps)
+		if progress != nil {
+			progress(i)
+		}
+		rec, err := cd.run(p.Steps, p.Label)
 		if err != nil {
-			return nil, fmt.Errorf("program %s: %w", p.Label, err)
+			return nil, err
 		}
 		out = append(out, APIProgram(int64(i), p.Label, p.Steps, rec))
 	}

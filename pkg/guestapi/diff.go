@@ -239,6 +239,11 @@ type DiffSummary struct {
 	// transcript reading and writing included: under wasip1 the collector
 	// is off, so it must stay small per program.
 	AllocBytes uint64 `json:"alloc_bytes"`
+	// CaseDirsAbandoned counts case directories a program left that could
+	// not be emptied (a runtime bug its snapshot shows); each later program
+	// ran in a fresh one. CaseDirsNote says the first.
+	CaseDirsAbandoned int64  `json:"case_dirs_abandoned,omitempty"`
+	CaseDirsNote      string `json:"case_dirs_note,omitempty"`
 
 	Compared   int64       `json:"compared"`
 	Divergent  int64       `json:"divergent"`

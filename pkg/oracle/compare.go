@@ -4,14 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
-	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"io"
 	"os"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
+	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
 
 // MaxShown is how many divergent cases a report spells out as programs.

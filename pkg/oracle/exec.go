@@ -5,13 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/eintr"
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
 // Config is one oracle run.
@@ -213,16 +215,16 @@ func (fs *caseFS) Apply(op *fsop.Op, data []byte) fsop.Result {
 			// Opening over an open handle replaces it (Rust drops the old
 			// File after the new one is open); a failed open keeps it.
 			if h.open {
-				closeRetry(h.fd)
+				eintr.Close(h.fd)
 			}
 			h.fd, h.open = fd, true
 		}
 	case fsop.Close:
 		h.open = false
-		err = closeRetry(h.fd)
+		err = eintr.Close(h.fd)
 	case fsop.Write:
 		var n int
-		n, err = writeRetry(h.fd, data[:op.Size])
+		n, err = eintr.Write(h.fd, data[:op.Size])
 		v = int64(n)
 	case fsop.Read:
 		var n int
@@ -247,7 +249,7 @@ func (fs *caseFS) Apply(op *fsop.Op, data []byte) fsop.Result {
 		v = int64(len(fs.names))
 	case fsop.WriteStderr:
 		var n int
-		n, err = writeRetry(fs.stderrFD, data[:op.Size])
+		n, err = eintr.Write(fs.stderrFD, data[:op.Size])
 		v = int64(n)
 	case fsop.Delete:
 		err = fs.unlink(int(op.File))
@@ -410,7 +412,7 @@ func (l *lane) runCase(index int64) error {
 	}
 	for h := range l.handles {
 		if l.handles[h].open {
-			closeRetry(l.handles[h].fd)
+			eintr.Close(l.handles[h].fd)
 			l.handles[h].open = false
 		}
 	}
@@ -482,36 +484,6 @@ func readDirNames(dir string, buf []string) ([]string, error) {
 	return append(buf[:0], ns...), nil
 }
 
-// The retry helpers repeat a call interrupted by a signal (natively, Go's
-// preemption signals can interrupt a syscall); WASI has no signals.
-func closeRetry(fd int) error {
-	err := syscall.Close(fd)
-	if err == syscall.EINTR {
-		return nil // the fd is gone either way on Linux
-	}
-	return err
-}
-
-func writeRetry(fd int, b []byte) (int, error) {
-	for {
-		n, err := syscall.Write(fd, b)
-		if err != syscall.EINTR {
-			if n < 0 {
-				n = 0
-			}
-			return n, err
-		}
-	}
-}
-
-func unlinkRetry(path string) error {
-	for {
-		if err := syscall.Unlink(path); err != syscall.EINTR {
-			return err
-		}
-	}
-}
-
 // snapshot records whether path exists, its size and a digest of its
 // content, into o. buf is scratch space.
 func snapshot(path string, buf []byte, o *fsop.Outcome) {
@@ -535,7 +507,7 @@ func snapshotFD(fd int, err error, buf []byte, o *fsop.Outcome) {
 		*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: names}
 		return
 	}
-	defer closeRetry(fd)
+	defer eintr.Close(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		*o = fsop.Outcome{Err: fsop.ErrnoOf(err), Names: names}

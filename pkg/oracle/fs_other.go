@@ -5,6 +5,8 @@ package oracle
 import (
 	"strconv"
 	"syscall"
+
+	"github.com/fsx-wasix/fsx-wasix/internal/eintr"
 )
 
 // Natively the executor names files by path: an allocation per call is no
@@ -36,4 +38,4 @@ func (fs *caseFS) stat(f int) (int64, error) {
 	return st.Size, nil
 }
 
-func (fs *caseFS) unlink(f int) error { return unlinkRetry(fs.paths[f]) }
+func (fs *caseFS) unlink(f int) error { return eintr.Unlink(fs.paths[f]) }

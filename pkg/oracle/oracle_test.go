@@ -3,13 +3,13 @@ package oracle
 import (
 	"bytes"
 	"context"
-	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
 
