@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/atomicfile"
 	"github.com/fsx-wasix/fsx-wasix/internal/diffrun"
 	"github.com/fsx-wasix/fsx-wasix/internal/pipeline"
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
@@ -150,6 +151,7 @@ type CorpusCmd struct {
 	Volumes  []string `default:"tmp,data" sep:"," help:"Volumes: tmp and/or data."`
 	Wasmer   string   `type:"path" placeholder:"PATH" help:"The wasmer CLI to use."`
 	JSON     bool     `name:"json" help:"Print the replay as JSON on stdout."`
+	Update   bool     `help:"Rewrite the entries' expect lines for the replayed runtimes and volumes to what this replay saw (after a change of the guest's own words; review the diff before committing)."`
 	Jobs     int      `short:"j" default:"0" help:"Guest processes at once (default: the core count)."`
 	Src      string   `placeholder:"DIR" help:"The fsx-wasix source tree (default: found upwards from the current directory)."`
 	BuildDir string   `default:"build" placeholder:"DIR" help:"Where the guest binaries are built."`
@@ -241,6 +243,20 @@ func (cc *CorpusCmd) run(ctx context.Context, e env) int {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(res)
+	}
+	if cc.Update {
+		changed := res.Rebase(entries)
+		for _, en := range changed {
+			if err := atomicfile.WriteFile(en.Path, en.Format()); err != nil {
+				fmt.Fprintln(e.stderr, "orchestrate corpus:", err)
+				return exitFailed
+			}
+		}
+		fmt.Fprintf(e.stderr, "orchestrate corpus: --update rewrote %d of %d entries in %s\n", len(changed), len(entries), dir)
+		if len(res.Problems) > 0 {
+			return exitFailed
+		}
+		return exitOK
 	}
 	if res.Failed() {
 		return exitFailed

@@ -365,3 +365,53 @@ func (r *ReplayResult) Write(w *strings.Builder) {
 	fmt.Fprintf(w, "corpus: %d entries on %d target(s) (%s): %d still present, %d fixed, %d new divergence(s)\n",
 		r.Entries, len(r.Targets), strings.Join(r.Targets, ", "), r.Present, r.Fixed, r.New)
 }
+
+// Rebase makes each entry's expectations on the replayed targets what this
+// replay saw: a new divergence becomes its "expect" line (one still present
+// keeps its words: a crash's words vary from run to run),
+// a fixed one loses it, a flaky line stays unless the replay saw another
+// signature there. It is for the day the guest itself changes (a new
+// normalisation, a harness bug fixed) and every entry's words move with
+// it; the replay before and after says what changed. It returns the
+// entries whose expectations changed.
+func (r *ReplayResult) Rebase(entries []*Entry) []*Entry {
+	byName := make(map[string]*Entry, len(entries))
+	for _, e := range entries {
+		byName[e.Name] = e
+	}
+	changed := map[*Entry]bool{}
+	for _, l := range r.Lines {
+		e := byName[l.Entry]
+		if e == nil || l.Verdict == StillPresent || l.Verdict == Agrees || l.Verdict == NotSeen {
+			continue
+		}
+		kept := e.Expects[:0:0]
+		flaky := false
+		for _, x := range e.Expects {
+			if x.Runtime == l.Runtime && x.Volume == l.Volume {
+				flaky = x.Flaky
+				continue
+			}
+			kept = append(kept, x)
+		}
+		if l.Signature != "" {
+			kept = append(kept, Expect{Runtime: l.Runtime, Volume: l.Volume, Signature: l.Signature, Flaky: flaky})
+		}
+		e.Expects = kept
+		changed[e] = true
+	}
+	var out []*Entry
+	for _, e := range entries {
+		if changed[e] {
+			sort.SliceStable(e.Expects, func(i, j int) bool {
+				a, b := e.Expects[i], e.Expects[j]
+				if a.Runtime != b.Runtime {
+					return a.Runtime < b.Runtime
+				}
+				return a.Volume > b.Volume // /tmp before /data, as entries are written
+			})
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -183,3 +183,38 @@ func TestCrashAndHangAreDivergences(t *testing.T) {
 		t.Errorf("missing %v:\n%s", want, b.String())
 	}
 }
+
+// Rebase rewrites only what the replay contradicts: a changed signature
+// replaces its line, a new one is added, a fixed one goes, a flaky line not
+// seen and a crash still present in other words stay, and cells the replay did not run are untouched.
+func TestRebase(t *testing.T) {
+	a := &Entry{Name: "a", Expects: []Expect{
+		{Runtime: "wasmer", Volume: "/tmp", Signature: "crash: cannot empty"},
+		{Runtime: "wasmer", Volume: "/data", Signature: "read: ok -> EIO"},
+		{Runtime: "wazero", Volume: "/data", Signature: "write: ok -> EBADF"},
+	}}
+	b := &Entry{Name: "b", Expects: []Expect{{Runtime: "wasmer", Volume: "/tmp", Signature: "seek: ok -> EIO", Flaky: true}}}
+	c := &Entry{Name: "c", Expects: []Expect{{Runtime: "wasmer", Volume: "/tmp", Signature: "crash: runtime panic: capacity overflow"}}}
+	res := &ReplayResult{Lines: []ReplayLine{
+		{Entry: "a", Runtime: "wasmer", Volume: "/tmp", Verdict: NewDiv, Expected: "crash: cannot empty", Signature: "rename: EISDIR -> ok"},
+		{Entry: "a", Runtime: "wasmer", Volume: "/data", Verdict: Fixed, Expected: "read: ok -> EIO"},
+		{Entry: "a", Runtime: "wasmer-sdk", Volume: "/tmp", Verdict: NewDiv, Signature: "rename: EISDIR -> ok"},
+		{Entry: "b", Runtime: "wasmer", Volume: "/tmp", Verdict: NotSeen, Expected: "seek: ok -> EIO"},
+		{Entry: "c", Runtime: "wasmer", Volume: "/tmp", Verdict: StillPresent, Expected: "crash: runtime panic: capacity overflow", Signature: "crash: js: unreachable"},
+	}}
+	changed := res.Rebase([]*Entry{a, b, c})
+	if len(changed) != 1 || changed[0] != a {
+		t.Fatalf("changed %v, want only a", changed)
+	}
+	want := []Expect{
+		{Runtime: "wasmer", Volume: "/tmp", Signature: "rename: EISDIR -> ok"},
+		{Runtime: "wasmer-sdk", Volume: "/tmp", Signature: "rename: EISDIR -> ok"},
+		{Runtime: "wazero", Volume: "/data", Signature: "write: ok -> EBADF"},
+	}
+	if !slices.Equal(a.Expects, want) {
+		t.Errorf("a's expects after rebase:\n got %v\nwant %v", a.Expects, want)
+	}
+	if len(b.Expects) != 1 || !b.Expects[0].Flaky {
+		t.Errorf("b's flaky line was touched: %v", b.Expects)
+	}
+}
