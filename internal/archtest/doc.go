@@ -1,5 +1,6 @@
 // Package archtest holds no code, only tests: the module's import rules,
-// checked against what the go command really builds.
+// checked against what the go command really builds, and the build files
+// every task runs through (the Taskfile parses).
 //
 // The rules live in one table in archtest_test.go (subject, forbidden
 // imports, GOOS/GOARCH targets, why); docs/architecture.md explains them.
