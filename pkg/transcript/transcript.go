@@ -340,7 +340,11 @@ func (r *Reader) readHead(o options) error {
 	// The magic is read by hand so that "not ours" and "broken" stay apart.
 	var m [1 + len(Magic)]byte
 	if _, err := io.ReadFull(r.br, m[:]); err != nil {
-		return r.streamErr(err, "before the header")
+		// Nothing decompressed at all from a non-empty zstd file: a small
+		// transcript is one block, so a file cut anywhere, even in its last
+		// bytes, ends here — "before the header" would send the reader to
+		// the wrong end of the file.
+		return r.streamErr(err, "early: its compressed data is cut short (a writer that did not finish, or a truncated copy)")
 	}
 	if m[0] != 0xa0|byte(len(Magic)) || string(m[1:]) != Magic {
 		return r.fail(ErrBadMagic, "")

@@ -154,7 +154,7 @@ func TestRejects(t *testing.T) {
 		msg  string
 	}{
 		{"truncated-half", data[:len(data)/2], nil, ErrTruncated, "truncated"},
-		{"truncated-end", data[:len(data)-3], nil, ErrTruncated, "truncated"},
+		{"truncated-end", data[:len(data)-3], nil, ErrTruncated, "cut short"},
 		{"empty", nil, nil, ErrTruncated, "truncated"},
 		{"not-zstd", []byte("hello, this is not a report at all"), nil, ErrBadMagic, "bad magic"},
 		{"other-zstd", other.Bytes(), nil, ErrBadMagic, "bad magic"},
