@@ -70,6 +70,7 @@ type RunCmd struct {
 	Jobs       int           `short:"j" default:"0" help:"Guest processes at once (default: the core count)."`
 	Timeout    time.Duration `name:"slice-timeout" default:"0" help:"Time limit per runtime process (default: 2m + 20ms per case)."`
 	Known      string        `type:"existingfile" placeholder:"FILE" help:"Divergence signatures to report as known (suppressed, never silently), passed to every cell as --oracle-known."`
+	KnownDir   string        `type:"existingdir" placeholder:"DIR" help:"Known divergences per runtime version: DIR/<runtime>-<version>.txt (e.g. known/wasmer-7.4.2.txt) joins --known for that runtime's cells; a version without a file has none (the repository ships known/)."`
 	NoShortest bool          `help:"Skip the shortest-program pass: do not run the lower chains 1..L-1 on the cells that diverged to find each divergence signature's shortest program."`
 	Src        string        `placeholder:"DIR" help:"The fsx-wasix source tree (default: found upwards from the current directory)."`
 	BuildDir   string        `default:"build" placeholder:"DIR" help:"Where the guest binaries are built."`
@@ -243,6 +244,7 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 		Jobs:         c.Jobs,
 		SliceTimeout: c.Timeout,
 		Known:        c.Known,
+		KnownDir:     c.KnownDir,
 		WasmerPath:   wasmerPath,
 		NoShortest:   c.NoShortest,
 		Report:       pipeline.NewReporter(e.stderr),
@@ -250,6 +252,9 @@ func (c *RunCmd) run(ctx context.Context, e env) int {
 	}
 	if c.Known != "" {
 		cfg.Known = abs(e.dir, c.Known)
+	}
+	if c.KnownDir != "" {
+		cfg.KnownDir = abs(e.dir, c.KnownDir)
 	}
 	sum, err := pipeline.Run(ctx, cfg)
 	if sum != nil {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/runner"
+	"github.com/fsx-wasix/fsx-wasix/internal/testutil"
 	"github.com/fsx-wasix/fsx-wasix/pkg/oracle"
 )
 
@@ -125,9 +127,14 @@ func TestSummaryNamesDivergencesAndShortestPrograms(t *testing.T) {
 	})
 
 	t.Run("no-shortest", func(t *testing.T) {
-		r := orchestrate(t, t.TempDir(), nil, append(common, "-chain", "2", "--known", known(t, "wazero"), "--no-shortest")...)
+		// The known list comes from the shipped per-version directory here
+		// (--known-dir), chain3-known passes a file (--known).
+		r := orchestrate(t, t.TempDir(), nil, append(common, "-chain", "2", "--known-dir", filepath.Join(testutil.RepoRoot(), "known"), "--no-shortest")...)
 		if r.code != 0 {
 			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "wazero-"+runner.WazeroVersion+".txt") {
+			t.Errorf("the plan does not name the known list it used:\n%s", r.stderr)
 		}
 		g := findGroup(t, r, wazeroZeroRead)
 		// Known cases are not among the guest's first divergent programs:

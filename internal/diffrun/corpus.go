@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -151,19 +150,11 @@ func ReadCorpus(dir string) ([]*Entry, error) {
 func Version(rt string) string {
 	switch rt {
 	case pipeline.RuntimeWasmer:
-		return "wasmer CLI " + runner.WasmerVersion
+		return "wasmer CLI " + pipeline.RuntimeVersion(rt)
 	case pipeline.RuntimeWasmerSDK:
-		return "@wasmer/sdk " + runner.SDKVersion
+		return "@wasmer/sdk " + pipeline.RuntimeVersion(rt)
 	case pipeline.RuntimeWazero:
-		v := "?"
-		if bi, ok := debug.ReadBuildInfo(); ok {
-			for _, d := range bi.Deps {
-				if d.Path == "github.com/tetratelabs/wazero" {
-					v = strings.TrimPrefix(d.Version, "v")
-				}
-			}
-		}
-		return "wazero " + v
+		return "wazero " + pipeline.RuntimeVersion(rt)
 	}
 	return rt
 }

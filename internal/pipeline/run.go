@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/atomicfile"
 	"github.com/fsx-wasix/fsx-wasix/internal/runner"
 	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
@@ -46,6 +47,7 @@ type Config struct {
 	// SliceTimeout bounds one runtime process; 0 derives it from the slice size.
 	SliceTimeout time.Duration
 	Known        string // --oracle-known FILE for every runtime cell ("" for none)
+	KnownDir     string // per runtime and version: DIR/<runtime>-<version>.txt joins Known for that runtime's cells ("" for none)
 	WasmerPath   string
 	// NoShortest skips the shortest-program pass (stage 6, shortest.go):
 	// no lower chains are run and no Group gets a Shortest.
@@ -297,15 +299,27 @@ func (p *pass) setUpCells() error {
 	p.cache = &Cache{Dir: cfg.CacheDir, Validate: ValidateReport}
 	p.tokens = make(chan struct{}, cfg.Jobs)
 	p.nativeReports = make([]string, len(p.slices))
-	if cfg.Known != "" {
-		// The cells link to this copy, never to the user's file (see linkOrCopy).
-		p.known = filepath.Join(p.runDir, "slices", knownName)
-		if err := os.MkdirAll(filepath.Dir(p.known), 0o755); err != nil {
+	// Each runtime's cells link to the run's own copy of their known
+	// signatures (never to the user's files, see linkOrCopy): --known plus
+	// the list for that runtime's version in --known-dir.
+	p.known = map[string]string{}
+	for _, ch := range cfg.Runtimes {
+		text, from, err := knownFor(cfg, ch.Name)
+		if err != nil {
+			return err
+		}
+		if len(text) == 0 {
+			continue
+		}
+		path := filepath.Join(p.runDir, "slices", "known-"+ch.Name+".txt")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("output directory %s is not writable: %v", p.runDir, unwrapPathError(err))
 		}
-		if err := CopyFileAtomic(p.known, cfg.Known); err != nil {
-			return fmt.Errorf("--known %s: %v", cfg.Known, err)
+		if err := atomicfile.WriteFile(path, text); err != nil {
+			return fmt.Errorf("known signatures for %s: %v", ch.Name, err)
 		}
+		p.known[ch.Name] = path
+		p.rep.Printf("%-14s %s: %s\n", "known", ch.Name, strings.Join(from, " + "))
 	}
 	return nil
 }
@@ -436,8 +450,8 @@ type pass struct {
 	outerBar     *Stage // a lower chain's pass: the bar it advances instead of its own
 	keptMax      int    // failing slices per cell that keep their case trees (keptFailures)
 
-	known         string        // the run's private copy of cfg.Known ("" for none)
-	tokens        chan struct{} // one per process allowed to run at once
+	known         map[string]string // by runtime: the run's private copy of its known signatures (absent: none)
+	tokens        chan struct{}     // one per process allowed to run at once
 	nativeReports []string
 	hits          atomic.Int64
 	nativeNanos   atomic.Int64
@@ -686,8 +700,8 @@ func (p *pass) prepareCell(cs *cellJob, expected string) bool {
 	if err == nil {
 		err = linkOrCopy(expected, filepath.Join(cs.work, expectedName))
 	}
-	if err == nil && p.known != "" {
-		err = linkOrCopy(p.known, filepath.Join(cs.work, knownName))
+	if k := p.known[cs.c.choice.Name]; err == nil && k != "" {
+		err = linkOrCopy(k, filepath.Join(cs.work, knownName))
 	}
 	if err != nil {
 		return cs.fail("preparing %s: %v", cs.dir, err)
@@ -698,7 +712,7 @@ func (p *pass) prepareCell(cs *cellJob, expected string) bool {
 // runCell runs the slice under the cell's runtime, in a process slot.
 func (p *pass) runCell(ctx context.Context, cs *cellJob) bool {
 	c, s := cs.c, cs.s
-	spec := CellSpec(p.guest.Wasm, p.cfg.Chain, s, c.volume, cs.work, cs.data, p.cfg.Known != "")
+	spec := CellSpec(p.guest.Wasm, p.cfg.Chain, s, c.volume, cs.work, cs.data, p.known[c.choice.Name] != "")
 	spec.Env = append(spec.Env, guestapi.Env(guestapi.EnvRuntime, c.choice.Name)) // recorded in the report's header
 	if p.cfg.SliceTimeout == 0 {
 		// Generous: a hung runtime must end as an error, never hang the run.
@@ -754,7 +768,7 @@ func (p *pass) rereadCell(ctx context.Context, cs *cellJob) bool {
 	t0 := time.Now()
 	vres, verr := p.exec(ctx, p.nativeR, runner.Spec{
 		Wasm: p.guest.Native,
-		Args: VerifyArgs(cs.native, cs.report, p.cfg.Known),
+		Args: VerifyArgs(cs.native, cs.report, p.known[c.choice.Name]),
 	}, filepath.Join(cs.dir, "verify.log"))
 	p.releaseToken()
 	c.addBusy(0, time.Since(t0))

@@ -57,7 +57,7 @@ type Row struct {
 type Group struct {
 	Signature string `json:"signature"`
 	Count     int64  `json:"count"`
-	// Known: the signature is listed in --known (its cases are suppressed:
+	// Known: the signature is listed in --known or --known-dir (its cases are suppressed:
 	// reported, not failed); false means new.
 	Known   bool  `json:"known"`
 	Example int64 `json:"example_case"` // the lowest case of this run with the signature
@@ -217,7 +217,7 @@ func (s *Summary) WriteDivergences(w io.Writer) {
 	if !diverged {
 		return
 	}
-	fmt.Fprintln(w, "\ndivergences by cell (cases, known = listed in --known / new, signature):")
+	fmt.Fprintln(w, "\ndivergences by cell (cases, known = listed in --known or --known-dir / new, signature):")
 	shownFor := map[string]string{} // program → the cell it was printed for
 	for _, r := range s.Rows {
 		if len(r.Groups) == 0 {

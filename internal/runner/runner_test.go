@@ -1,7 +1,10 @@
 package runner
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +94,17 @@ func TestFindWasmerExplicitMissing(t *testing.T) {
 	_, err := FindWasmer("/nonexistent/wasmer")
 	if err == nil || !strings.Contains(err.Error(), "install-wasmer.sh") {
 		t.Fatalf("FindWasmer(missing) = %v; want a line naming scripts/install-wasmer.sh", err)
+	}
+}
+
+// WazeroVersion names the wazero go.mod requires.
+func TestWazeroVersionMatchesGoMod(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	mod, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "github.com/tetratelabs/wazero v" + WazeroVersion; !strings.Contains(string(mod), want+"\n") {
+		t.Errorf("go.mod does not require %q: update WazeroVersion and the known lists (known/)", want)
 	}
 }

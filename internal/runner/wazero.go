@@ -24,6 +24,11 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
+// WazeroVersion is the wazero this module requires (go.mod; a test keeps
+// the two equal). A constant, because a test binary's build information
+// does not list its dependencies.
+const WazeroVersion = "1.12.0"
+
 // WasixModule is the import module of the WASIX functions the wazero
 // runner stands in for.
 const WasixModule = "wasix_32v1"
