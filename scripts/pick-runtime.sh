@@ -13,6 +13,6 @@ if [ -n "$wasmer" ]; then
 else
   go build -o build/wazero-run ./cmd/wazero-run
   wasmer=$PWD/build/wazero-run
-  echo "runtime: wazero (embedded) — wasmer CLI not installed; 'go tool task install-wasmer' builds it" >&2
+  echo "runtime: wazero (embedded) — wasmer CLI not installed; './task install-wasmer' builds it" >&2
 fi
 echo "$wasmer"
