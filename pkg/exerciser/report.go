@@ -163,7 +163,10 @@ func (w *worker) report() *Failure {
 	if w.printedDropped {
 		log = append([]byte("... (older lines dropped)\n"), log...)
 	}
-	_ = save(name+".fsxlog", log)
+	if !w.opts.NoArtifacts && !save(name+".fsxlog", log) {
+		// The line above promised the log; say at once that it is not there.
+		w.emit([]byte(fmt.Sprintf("could not save an artifact: %s\n", saveErrs[len(saveErrs)-1])))
+	}
 	return &Failure{
 		Code:    fl.code,
 		Op:      fl.op,
