@@ -96,6 +96,7 @@ func runOracle(cli *CLI) error {
 		},
 		Output: cli.OracleOutput, Expected: cli.OracleExpected, Known: known,
 		StopAtFirst: cli.OracleStopFirst,
+		Progress:    progressOptions(cli),
 	}
 	if cli.OracleStopFirst && cli.OracleExpected == "" {
 		return usagef("--oracle-stop-first needs --oracle-expected: it stops at the first divergence from it")
