@@ -105,3 +105,21 @@ func jsonDecoder(s string) *json.Decoder {
 	dec.DisallowUnknownFields()
 	return dec
 }
+
+// TestShrinkPrintsNoProgress: the shrinker's hundreds of replays print no
+// progress lines, even with a tiny interval (each would read as the whole
+// shrink's progress).
+func TestShrinkPrintsNoProgress(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "f")
+	if _, _, code := guest(t, "-N", "800", "-S", "4", "-j", "1", "--inject", "500", "-q", file); code == 0 {
+		t.Fatal("the injected run passed")
+	}
+	out, stderr, code := guest(t, "shrink", file+".fsxops", "--progress-interval", "1ns", file)
+	if code != 0 || !strings.Contains(out, "1-minimal") {
+		t.Fatalf("shrink: exit %d\n%s%s", code, out, stderr)
+	}
+	if l, _ := progressLines(out + stderr); len(l) != 0 || stderr != "" {
+		t.Errorf("shrink printed progress (%d lines) or anything on stderr:\n%s", len(l), stderr)
+	}
+}
