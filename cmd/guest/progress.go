@@ -13,15 +13,17 @@ import (
 // and so does -q unless --progress-interval is given. NO_COLOR keeps the
 // bar plain. Under wasip1 the guest cannot tell a terminal (Wasmer reports
 // every stdio descriptor as one), so it prints lines unless --progress-bar.
-func progressOptions(cli *CLI) progress.Options {
+func progressOptions(cli *CLI) (progress.Options, error) {
 	interval := progress.DefaultInterval
 	switch {
+	case cli.ProgressInterval != nil && *cli.ProgressInterval < 0:
+		return progress.Options{}, usagef("--progress-interval must not be negative (0 turns progress off), got %v", *cli.ProgressInterval)
 	case cli.ProgressInterval != nil:
-		interval = max(*cli.ProgressInterval, 0)
+		interval = *cli.ProgressInterval
 	case cli.Quiet:
 		interval = 0
 	}
 	_, noColor := os.LookupEnv(guestapi.EnvNoColor)
 	bar := cli.ProgressBar || progress.IsTerminal(os.Stderr)
-	return progress.Options{W: os.Stderr, Interval: interval, Bar: bar, Color: bar && !noColor, Width: progress.Columns()}
+	return progress.Options{W: os.Stderr, Interval: interval, Bar: bar, Color: bar && !noColor, Width: progress.Columns()}, nil
 }
