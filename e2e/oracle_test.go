@@ -121,7 +121,8 @@ func TestOracleWasmerSDKTmp(t *testing.T) {
 	}
 }
 
-// tail keeps failure output readable: write_stderr's dots and the end.
+// tail keeps failure output readable: the end (trimmed of the dots an
+// older guest's write_stderr printed).
 func tail(s string) string {
 	s = strings.TrimSpace(string(bytes.Trim([]byte(s), ".")))
 	if len(s) > 4000 {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 )
@@ -37,6 +38,10 @@ type CLI struct {
 	Verbose bool    `short:"v" help:"Log more."`
 	Quiet   bool    `short:"q" help:"Log less."`
 	JSON    bool    `name:"json" help:"Print the summary as JSON on stdout."`
+
+	// Progress (random mode and the oracle), on stderr: progress.go.
+	ProgressInterval *time.Duration `name:"progress-interval" placeholder:"DURATION" help:"Random mode and the oracle: print a progress line on stderr this often (default 5s; 0 turns progress off, as -q does unless this flag is given). On a terminal a bar is redrawn instead."`
+	ProgressBar      bool           `name:"progress-bar" help:"Draw the progress bar even where the guest cannot tell a terminal: under WebAssembly (Wasmer says every stdio descriptor is one), or with stderr redirected."`
 
 	Version kong.VersionFlag `help:"Print the version and exit."`
 

@@ -85,6 +85,10 @@ func runOracle(cli *CLI) error {
 	if err != nil {
 		return err
 	}
+	prog, err := progressOptions(cli)
+	if err != nil {
+		return err
+	}
 	lanes := cli.Threads
 	if lanes <= 0 {
 		lanes = runtime.NumCPU()
@@ -96,6 +100,7 @@ func runOracle(cli *CLI) error {
 		},
 		Output: cli.OracleOutput, Expected: cli.OracleExpected, Known: known,
 		StopAtFirst: cli.OracleStopFirst,
+		Progress:    prog,
 	}
 	if cli.OracleStopFirst && cli.OracleExpected == "" {
 		return usagef("--oracle-stop-first needs --oracle-expected: it stops at the first divergence from it")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -238,6 +239,51 @@ func TestOracleBadInput(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(good); string(b) != string(want) {
 			t.Fatalf("%s: the good report was overwritten", name)
+		}
+	}
+}
+
+// TestOracleProgressNoDots: the oracle prints progress lines (cases done
+// of the total, cases/s, and when comparing the divergent cases so far)
+// and nothing else on stderr — write_stderr's old dots are gone — and
+// nothing at all with progress off.
+func TestOracleProgressNoDots(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	native := filepath.Join(dir, "native.bin")
+	stdout, stderr, code := guest(t, "--oracle", "-N", "2", "-j", "1", "--progress-interval", "1ms", "--oracle-output", native, filepath.Join(dir, "n"))
+	if code != 0 {
+		t.Fatalf("native: exit %d\n%s%s", code, stdout, stderr)
+	}
+	lines, rest := progressLines(stderr)
+	if len(lines) < 2 || rest != "" {
+		t.Fatalf("native: %d progress lines, and besides them %q (write_stderr's dots?); want several and nothing else:\n%s", len(lines), rest, stderr)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "oracle: ") || !strings.Contains(l, "/5832 cases (") || !strings.Contains(l, " cases/s, ") || strings.Contains(l, ";") {
+			t.Errorf("native progress line %q", l)
+		}
+	}
+
+	stdout, stderr, code = guest(t, "--oracle", "-N", "2", "-j", "1", "--progress-interval", "1ms", "--oracle-expected", native, "--json", filepath.Join(dir, "c"))
+	var sum guestapi.OracleSummary
+	if err := jsonDecoder(stdout).Decode(&sum); code != 0 || err != nil || !sum.OK {
+		t.Fatalf("comparing: exit %d, %v:\n%s%s", code, err, stdout, stderr)
+	}
+	lines, rest = progressLines(stderr)
+	if len(lines) < 2 || !regexp.MustCompile(`^([a-z][^\n]*\n)*$`).MatchString(rest) {
+		t.Fatalf("comparing: %d progress lines; the rest of stderr, the human report, must be lines of words (write_stderr's dots?): %q", len(lines), rest)
+	}
+	for _, l := range lines {
+		if !strings.HasSuffix(l, "; 0 divergent") {
+			t.Errorf("comparing progress line %q: want the divergent cases so far", l)
+		}
+	}
+
+	for _, off := range [][]string{{"--progress-interval", "0"}, {"-q"}} {
+		stdout, stderr, code = guest(t, append(append([]string{"--oracle", "-N", "2", "-j", "1"}, off...), "--oracle-expected", native, filepath.Join(dir, "q"))...)
+		if code != 0 || stderr != "" {
+			t.Errorf("%v: exit %d, stderr %q; want 0 and nothing", off, code, stderr)
 		}
 	}
 }

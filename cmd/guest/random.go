@@ -191,6 +191,9 @@ func randomOptions(cli *CLI) (exerciser.Options, error) {
 		o.Out = os.Stderr
 	}
 	o.Color = useColor(o.Out.(*os.File))
+	if o.Progress, err = progressOptions(cli); err != nil {
+		return o, err
+	}
 	// The replay line must run as typed. Natively that is this binary; a
 	// WebAssembly guest cannot see how the runtime was invoked, so it names
 	// the shape and leaves the volumes to the user (FSX_REPLAY_CMD overrides).

@@ -108,7 +108,7 @@ func TestNativeArgsAreTheSeedsNativeCommand(t *testing.T) {
 // catalog's case counts, then a /data cell's comparing run and its host
 // re-read of chain 1 against an expected report with one planted
 // divergence — unknown (exit 1), then known (suppressed, exit 0). The
-// comparing run writes a '.' to stderr for its write_stderr case, so a
+// comparing run prints its human report and progress on stderr, so a
 // merged stdout would not decode.
 func TestOracleGlueReadsTheRealGuest(t *testing.T) {
 	t.Parallel()

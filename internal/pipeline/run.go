@@ -631,9 +631,10 @@ func (p *pass) exec(ctx context.Context, r runner.Runner, spec runner.Spec, logP
 	}
 	defer lf.Close()
 	// Output is kept in memory too, capped so a runaway guest cannot fill
-	// memory: the last MiB of stdout alone (the --json summary; the dots of
-	// write_stderr and the runtimes' own messages are on stderr), of both
-	// together, and the last 8 KiB of stderr for the one-line error.
+	// memory: the last MiB of stdout alone (the --json summary; the guest's
+	// human report and progress lines and the runtimes' own messages are
+	// on stderr), of both together, and the last 8 KiB of stderr for the
+	// one-line error.
 	var all, stdout, stderr tailBuffer
 	all.max, stdout.max, stderr.max = 1<<20, 1<<20, 8<<10
 	var mu sync.Mutex

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/progress"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 )
@@ -79,6 +80,12 @@ type Options struct {
 	// (the shrinker runs hundreds of candidates).
 	NoArtifacts bool
 	Color       bool // color the verdicts (the caller checks NO_COLOR and the terminal)
+	// Progress reports the run's progress (ops done of the total, ops/s,
+	// the seed, the workers) on its writer, stderr: a bar on a terminal,
+	// else a line every Interval. The zero value reports nothing (the
+	// server, the shrinker). Driven by the workers' own loops, never by a
+	// timer: see internal/progress.
+	Progress progress.Options
 }
 
 // Result is a whole run's outcome. Verification failures live in the
@@ -201,6 +208,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		fmt.Fprintf(sw, "Injecting a failure at op %d (or the first op after it that changes the file)\n", opts.Inject)
 	}
 
+	sw.meter = newMeter(&opts)
 	start := time.Now()
 	res := Result{Seed: opts.Seed, Workers: make([]WorkerResult, len(workers))}
 	var wg sync.WaitGroup
@@ -213,6 +221,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	sw.finish()
 	for _, w := range workers {
 		w.release()
 	}
@@ -334,16 +343,59 @@ func (w *worker) checkTruncExtend() error {
 	return nil
 }
 
-// syncWriter serialises the workers' lines onto Out.
+// syncWriter serialises the workers' lines onto Out, and their progress
+// with them: a bar on the terminal is cleared before a line is written, so
+// the two never share a line.
 type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu    sync.Mutex
+	w     io.Writer
+	meter *progress.Meter // nil: no progress
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.meter.Clear()
 	return s.w.Write(p)
+}
+
+// progress counts n more ops done by a worker; it prints when a print is
+// due. It does not allocate.
+func (s *syncWriter) progress(n int64) {
+	if s.meter == nil {
+		return
+	}
+	s.mu.Lock()
+	s.meter.Add(n)
+	s.mu.Unlock()
+}
+
+func (s *syncWriter) finish() {
+	s.mu.Lock()
+	s.meter.Finish()
+	s.meter = nil
+	s.mu.Unlock()
+}
+
+// newMeter is the run's progress meter, or nil when it reports nothing:
+// ops done of the total (unknown for an unlimited -N), the seed and, with
+// -j > 1, the workers.
+func newMeter(o *Options) *progress.Meter {
+	if !o.Progress.On() {
+		return nil
+	}
+	total := int64(-1)
+	switch {
+	case o.Replay != nil:
+		total = int64(len(o.Replay))
+	case o.NumOps >= 0:
+		total = o.NumOps * int64(o.Threads)
+	}
+	suffix := []byte("seed " + strconv.FormatUint(o.Seed, 10))
+	if o.Threads > 1 {
+		suffix = append(suffix, ", "+strconv.Itoa(o.Threads)+" workers"...)
+	}
+	return progress.New(o.Progress, "fsx", "ops", total, func(b []byte) []byte { return append(b, suffix...) })
 }
 
 func printSummary(out io.Writer, opts *Options, res Result) {

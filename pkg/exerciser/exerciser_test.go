@@ -10,7 +10,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/progress"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 )
 
@@ -473,13 +475,20 @@ func TestStepDoesNotAllocate(t *testing.T) {
 	cfg.FileLen = 1 << 20
 	cfg.Weights.Fsync, cfg.Weights.Fdatasync = 1, 1
 	dir := t.TempDir()
-	opts := Options{Path: filepath.Join(dir, "f"), Threads: 1, NumOps: -1, Config: cfg, Seed: 1, RecordOps: filepath.Join(dir, "rec")}
-	w, err := setupWorker(1, &opts, OSFS{}, &syncWriter{w: io.Discard})
+	// With progress on, and due at every step: each step counts itself
+	// into the meter, which formats and writes a line (the bar's drawing
+	// is internal/progress's TestAddDoesNotAllocate).
+	var shown countWriter
+	opts := Options{Path: filepath.Join(dir, "f"), Threads: 1, NumOps: -1, Config: cfg, Seed: 1, RecordOps: filepath.Join(dir, "rec"),
+		Progress: progress.Options{W: &shown, Interval: time.Nanosecond}}
+	sw := &syncWriter{w: io.Discard}
+	w, err := setupWorker(1, &opts, OSFS{}, sw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.file.f.Close()
 	defer w.rec.close()
+	sw.meter, w.progEvery = newMeter(&opts), 1
 	seen := map[fsop.Kind]bool{}
 	allocs := testing.AllocsPerRun(3000, func() {
 		if !w.step() {
@@ -493,4 +502,12 @@ func TestStepDoesNotAllocate(t *testing.T) {
 	if len(seen) != fsop.NumRandomKinds {
 		t.Fatalf("only %d op kinds ran: %v", len(seen), seen)
 	}
+	if shown.writes < 2000 {
+		t.Fatalf("progress written %d times in 3001 steps; want (nearly) every step", shown.writes)
+	}
 }
+
+// countWriter counts writes and keeps nothing.
+type countWriter struct{ writes int }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.writes++; return len(p), nil }

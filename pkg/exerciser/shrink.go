@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/progress"
 	"github.com/fsx-wasix/fsx-wasix/pkg/fsop"
 	"github.com/fsx-wasix/fsx-wasix/pkg/shrink"
 )
@@ -31,6 +32,9 @@ var ErrNoFailure = shrink.ErrDoesNotFail
 // minimal program is replayed once more with opts' artifacts and output,
 // so its report and .fsxops are where a run would put them.
 func Shrink(ctx context.Context, opts Options, ops []fsop.Entry, budget shrink.Options[fsop.Entry]) (ShrinkResult, error) {
+	// No progress lines: a candidate is one of hundreds of short replays,
+	// and a line from one would read as the whole shrink's progress.
+	opts.Progress = progress.Options{}
 	quiet := opts
 	quiet.Threads, quiet.Verbosity, quiet.Out, quiet.NoArtifacts = 1, -1, io.Discard, true
 	quiet.LogStart, quiet.Monitor, quiet.Inject = 0, [2]uint64{}, 0

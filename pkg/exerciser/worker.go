@@ -16,6 +16,11 @@ import (
 // interleave.
 const yieldEvery = 256
 
+// progressEvery is how often (in ops) a worker counts its ops into the
+// progress meter, which then reads the clock: the only way progress is
+// driven (no timer goroutine; see internal/progress).
+const progressEvery = 256
+
 // worker is one exerciser: one file, one seed. Its parts each have one
 // job: src chooses ops (gen.go), mod is what the file must hold (model.go),
 // file is the real file (target.go), log keeps the last ops (ops.go), and
@@ -39,6 +44,7 @@ type worker struct {
 
 	op             int64 // number of the current op, from 1
 	numOps         int64
+	progEvery      int64 // count ops into the progress meter every this many
 	log            opLog
 	rec            *recorder // --record-ops; nil when off
 	inject         int64     // op from which to inject (0: off)
@@ -76,6 +82,7 @@ func newWorker(id int, seed uint64, path string, opts *Options, fs FS, out *sync
 		mod:       newModel(c.FileLen),
 		file:      target{fs: fs, path: path},
 		numOps:    opts.NumOps,
+		progEvery: progressEvery,
 		inject:    opts.Inject,
 		line:      make([]byte, 0, 256),
 		trace:     opts.Verbosity > 0 || opts.LogStart > 0,
@@ -152,6 +159,9 @@ func (w *worker) run(ctx context.Context) WorkerResult {
 // reads, checkSize here) decide.
 func (w *worker) step() bool {
 	w.op++
+	if w.op%w.progEvery == 0 {
+		w.out.progress(w.progEvery)
+	}
 	op, injected := w.src.next(w.mod.size)
 	if injected && w.inject == 0 {
 		w.inject = w.op // a replayed injection: the model only, again

@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
+	"github.com/fsx-wasix/fsx-wasix/internal/progress"
 	"github.com/fsx-wasix/fsx-wasix/pkg/guestapi"
 	"github.com/fsx-wasix/fsx-wasix/pkg/transcript"
 )
@@ -24,6 +26,11 @@ type Options struct {
 	// divergence (Result.Stopped), writing no report: for measuring how
 	// soon a broken filesystem is noticed.
 	StopAtFirst bool
+	// Progress reports the run's progress on its writer, stderr: cases
+	// done of the total, cases/s and, when comparing, the divergent cases
+	// so far; a bar on a terminal, else a line every Interval. The zero
+	// value reports nothing.
+	Progress progress.Options
 }
 
 // Result is what a run found.
@@ -32,6 +39,25 @@ type Result struct {
 	Elapsed  time.Duration
 	Comparer *Comparer // nil without Expected
 	Stopped  bool      // StopAtFirst ended the run early
+}
+
+// divergentSoFar is the progress line's end for a comparing run: the
+// divergent cases so far, and how many of them are known. nil (nothing)
+// without a comparison. It does not allocate.
+func divergentSoFar(c *Comparer) func(b []byte) []byte {
+	if c == nil {
+		return nil
+	}
+	return func(b []byte) []byte {
+		b = strconv.AppendInt(b, c.Divergent, 10)
+		b = append(b, " divergent"...)
+		if c.Suppressed > 0 {
+			b = append(b, " ("...)
+			b = strconv.AppendInt(b, c.Suppressed, 10)
+			b = append(b, " known)"...)
+		}
+		return b
+	}
 }
 
 // errStopped ends Run at StopAtFirst's divergence.
@@ -217,6 +243,8 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 		}
 		defer w.Abort()
 	}
+	meter := progress.New(o.Progress, "oracle", "cases", o.Count, divergentSoFar(res.Comparer))
+	defer meter.Finish()
 	t0 := time.Now()
 	err = Run(ctx, o.Config, func(index int64, rec []byte) error {
 		if w != nil {
@@ -237,9 +265,11 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 				return errStopped
 			}
 		}
+		meter.Add(1)
 		return nil
 	})
 	res.Elapsed = time.Since(t0)
+	meter.Finish()
 	if errors.Is(err, errStopped) {
 		res.Stopped = true
 		return res, nil // the deferred Abort drops the partial report
