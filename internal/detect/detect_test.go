@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -65,10 +66,11 @@ func TestDetectSmallTable(t *testing.T) {
 }
 
 // The committed table (docs/detection.json, written by `orchestrate
-// detect`) holds: for every fault some mode noticed, that mode, run again
-// the shortest way (random mode up to the op it failed at, the oracle to
-// its first divergence), still notices it under the fault; the control row
-// noticed nothing; and every data fault's failure shrank to at most 10 ops.
+// detect`) holds: for every fault some mode other than diff noticed, that
+// mode, run again the shortest way (random mode up to the op it failed at,
+// the oracle to its first divergence), still notices it under the fault;
+// the control row noticed nothing; and every data fault's failure shrank
+// to at most 10 ops.
 func TestDetectionTableHolds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the guest under wazero")
@@ -111,7 +113,7 @@ func TestDetectionTableHolds(t *testing.T) {
 	n := 0
 	for _, row := range tb.Rows[1:] {
 		for _, c := range row.Cells {
-			if c.Detected == 0 || c.Setup {
+			if c.Detected == 0 || c.Setup || c.Mode == ModeDiff {
 				continue
 			}
 			if row.Group == "data" && c.Mode == "random" && (c.Shrunk < 1 || c.Shrunk > 10) {
@@ -125,7 +127,7 @@ func TestDetectionTableHolds(t *testing.T) {
 					seeds = tb.SyncSeeds
 				}
 				if !seedDetects(cfg, r, work, row.Fault, c.Mode, seeds, n) {
-					t.Errorf("%s: the table says random mode notices it (%s); no seed did within %d ops", row.Fault, c.text(), c.ToDetect)
+					t.Errorf("%s: the table says random mode notices it (%s); no seed did within %d ops", row.Fault, c.text(&tb), c.ToDetect)
 				}
 				break // one detecting mode per fault is the claim checked
 			}
@@ -138,7 +140,7 @@ func TestDetectionTableHolds(t *testing.T) {
 				chains[j.chain] = true
 			}
 			if res := runJob(context.Background(), cfg, r, work, j, n); !res.detected || res.err != "" {
-				t.Errorf("%s: the table says %s notices it (%s), a run again did not: %+v", row.Fault, c.Mode, c.text(), res)
+				t.Errorf("%s: the table says %s notices it (%s), a run again did not: %+v", row.Fault, c.Mode, c.text(&tb), res)
 			}
 			break
 		}
@@ -155,4 +157,107 @@ func seedDetects(cfg Config, r runner.Runner, work, fault, mode string, seeds []
 		}
 	}
 	return false
+}
+
+// The diff column end to end under wazero, small: the control notices
+// nothing in 300 programs, and rename over a larger file — which random
+// mode and the oracle never do — is noticed at a program whose signature
+// a run up to it gives again, and shrinks to a few steps.
+func TestDetectDiffColumn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the guest under wazero")
+	}
+	root := testutil.RepoRoot()
+	knownDiff, err := os.ReadFile(filepath.Join(root, "cmd", "orchestrate", "testdata", "known-diff-wazero.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	tb, err := Run(context.Background(), Config{
+		Native: testutil.GuestNative(t), Wasm: testutil.GuestWasm(t), WorkDir: t.TempDir(),
+		Faults: []string{"rename-keeps-size"}, DiffPrograms: 300, DiffSeed: 1, DiffKnown: knownDiff,
+		Shrink: true, Jobs: 2, Timeout: 5 * time.Minute, Progress: &log,
+	})
+	t.Log(log.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tb.Modes(); len(got) != 1 || got[0] != ModeDiff || tb.DiffPrograms != 300 || len(tb.Parts) != 1 {
+		t.Fatalf("modes %v, diff programs %d, parts %+v: want the diff column alone", got, tb.DiffPrograms, tb.Parts)
+	}
+	ctl, rk := tb.Rows[0].Cells[0], tb.Rows[1].Cells[0]
+	if ctl.Detected != 0 || ctl.Err != "" || ctl.Seconds <= 0 {
+		t.Fatalf("the control noticed something, or did not run: %+v", ctl)
+	}
+	if rk.Detected != 1 || rk.Err != "" || rk.Sig == "" || rk.Divergent < 1 || rk.ToDetect < 0 || rk.ToDetect >= 300 {
+		t.Fatalf("rename-keeps-size under diff: %+v", rk)
+	}
+	if rk.Shrunk < 2 || rk.Shrunk > 10 || !strings.Contains(rk.Minimal, "rename") {
+		t.Errorf("rename-keeps-size shrunk to %d steps (%s), want 2..10 with a rename:\n%s", rk.Shrunk, rk.ShrinkNote, rk.Minimal)
+	}
+	md := string(tb.Markdown("test"))
+	for _, want := range []string{"| fault | group | diff |", "| (no fault) | control | — (0/300 programs) |",
+		fmt.Sprintf("| `rename-keeps-size` | metadata | **program %d** (%d/300)", rk.ToDetect, rk.Divergent),
+		"**1 of 1 faults are noticed by some mode.** The differential mode alone notices 1 of them."} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// Merging a diff column into a table of other columns keeps those columns
+// cell for cell, replaces an older diff column, and says which part of the
+// table was computed when.
+func TestMergeReplacesOnlyItsColumns(t *testing.T) {
+	old := &Table{Date: "2026-12-04", Seeds: []int64{1, 2}, NumOps: 100, Chains: []int{1}, DiffPrograms: 50, DiffSeed: 3, Seconds: 300,
+		Rows: []Row{
+			{Fault: "", Cells: []Cell{{Mode: "random", Runs: 2}, {Mode: "oracle-1", Runs: 1}, {Mode: ModeDiff, Runs: 1}}},
+			{Fault: "drop-write", Group: "data", Cells: []Cell{{Mode: "random", Runs: 2, Detected: 2, ToDetect: 4, Shrunk: 2}, {Mode: "oracle-1", Runs: 1}, {Mode: ModeDiff, Runs: 1}}},
+			{Fault: "gone-fault", Group: "data", Cells: []Cell{{Mode: "random", Runs: 2}, {Mode: "oracle-1", Runs: 1}}},
+		}}
+	upd := &Table{Date: "2026-12-05", DiffPrograms: 2000, DiffSeed: 1, Seconds: 60,
+		Parts: []Part{{Modes: []string{ModeDiff}, Date: "2026-12-05", Seconds: 60}},
+		Rows: []Row{
+			{Fault: "", Cells: []Cell{{Mode: ModeDiff, Runs: 1, Seconds: 9}}},
+			{Fault: "drop-write", Group: "data", Cells: []Cell{{Mode: ModeDiff, Runs: 1, Detected: 1, ToDetect: 5, Sig: "final snapshot: file other length", Divergent: 121, Shrunk: 3}}},
+			{Fault: "new-fault", Group: "sync", Cells: []Cell{{Mode: ModeDiff, Runs: 1, Seconds: 9}}},
+		}}
+	m, err := Merge(old, upd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(m.Modes()); got != "[random oracle-1 diff]" {
+		t.Errorf("modes %s", got)
+	}
+	if len(m.Rows) != 4 || m.Rows[2].Fault != "gone-fault" || m.Rows[3].Fault != "new-fault" {
+		t.Fatalf("rows %+v", m.Rows)
+	}
+	if c := m.Rows[1].cell("random"); c == nil || !reflect.DeepEqual(*c, old.Rows[1].Cells[0]) {
+		t.Errorf("the random cell changed: %+v", c)
+	}
+	if c := m.Rows[1].cell(ModeDiff); c == nil || c.ToDetect != 5 || c.Shrunk != 3 {
+		t.Errorf("the diff cell was not replaced: %+v", c)
+	}
+	if m.Rows[2].cell(ModeDiff) != nil || m.Rows[3].cell("random") != nil {
+		t.Errorf("a cell appeared that nothing computed: %+v / %+v", m.Rows[2], m.Rows[3])
+	}
+	if m.DiffPrograms != 2000 || m.DiffSeed != 1 || m.NumOps != 100 || fmt.Sprint(m.Seeds) != "[1 2]" || fmt.Sprint(m.Chains) != "[1]" {
+		t.Errorf("parameters: %+v", m)
+	}
+	if len(m.Parts) != 2 || fmt.Sprint(m.Parts[0].Modes) != "[random oracle-1]" || m.Parts[0].Date != "2026-12-04" ||
+		fmt.Sprint(m.Parts[1].Modes) != "[diff]" || m.Date != "2026-12-05" || m.Seconds != 360 {
+		t.Errorf("parts %+v, date %s, seconds %v", m.Parts, m.Date, m.Seconds)
+	}
+	md := string(m.Markdown("test"))
+	for _, want := range []string{"random, oracle-1: 2026-12-04, 300 s. diff: 2026-12-05, 60 s.",
+		"| `drop-write` | data | **2/2**, op 4, 0.0 s, shrunk to 2 ops | — (0/1) | **program 5** (121/2000), 0.0 s, shrunk to 3 steps: `final snapshot: file other length` |",
+		"| `gone-fault` | data | — (0/2) | — (0/1) | not measured |",
+		"programs 0–1999 of seed 1"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+	if _, err := Merge(&Table{Rows: []Row{{Fault: "drop-write"}}}, upd); err == nil {
+		t.Errorf("merged into a table without the control row")
+	}
 }
