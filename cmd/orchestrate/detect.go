@@ -33,6 +33,7 @@ type DetectCmd struct {
 	DiffN     int64         `name:"diff-programs" default:"2000" help:"Differential mode: programs 0..N-1 per fault."`
 	DiffSeed  uint64        `name:"diff-seed" default:"1" help:"Differential mode: the seed of the programs."`
 	DiffTime  time.Duration `name:"diff-shrink-time" default:"2m" help:"Differential mode: the time budget of one fault's shrink (a fault whose shrink runs out of it gets no step count, and says so)."`
+	Render    bool          `help:"Compute nothing: render the table of --merge FILE to -o again (after a change to how it is rendered)."`
 	NoShrink  bool          `help:"Do not shrink the failures."`
 	Jobs      int           `short:"j" default:"0" help:"Runs at once (default: the core count)."`
 	Timeout   time.Duration `default:"10m" help:"Time limit per run."`
@@ -103,6 +104,8 @@ func (d *DetectCmd) run(ctx context.Context, e env) int {
 		return fail(fmt.Errorf("--diff-shrink-time %s: want a positive duration", d.DiffTime))
 	case d.Merge != "" && len(d.Faults) > 0:
 		return fail(fmt.Errorf("--merge takes whole columns: give no --faults"))
+	case d.Render && d.Merge == "":
+		return fail(fmt.Errorf("--render renders the table of --merge FILE: give --merge"))
 	}
 	for _, L := range d.Chains {
 		if L < 1 || L > oracle.MaxChain {
@@ -127,6 +130,9 @@ func (d *DetectCmd) run(ctx context.Context, e env) int {
 		if jsonOut == "" {
 			jsonOut = d.Merge
 		}
+	}
+	if d.Render {
+		return d.write(e, old, "", "rendered")
 	}
 	src := d.Src
 	if src == "" {
@@ -195,6 +201,16 @@ func (d *DetectCmd) run(ctx context.Context, e env) int {
 			return exitFailed
 		}
 	}
+	what := "table in " + d.Output
+	if old != nil {
+		what = fmt.Sprintf("column(s) %s merged into %s; table in %s", strings.Join(t.Parts[len(t.Parts)-1].Modes, ", "), jsonOut, d.Output)
+	}
+	return d.write(e, t, jsonOut, fmt.Sprintf("%d faults measured in %.0f s; %s", computed, t.Parts[len(t.Parts)-1].Seconds, what))
+}
+
+// write renders t to -o and, when jsonOut is set, writes it there, each
+// atomically, then says what was done.
+func (d *DetectCmd) write(e env, t *detect.Table, jsonOut, done string) int {
 	md := t.Markdown("go run ./cmd/orchestrate detect")
 	var j []byte
 	if jsonOut != "" {
@@ -213,11 +229,10 @@ func (d *DetectCmd) run(ctx context.Context, e env) int {
 			return exitFailed
 		}
 	}
-	what := "table in " + d.Output
-	if old != nil {
-		what = fmt.Sprintf("column(s) %s merged into %s; table in %s", strings.Join(t.Parts[len(t.Parts)-1].Modes, ", "), jsonOut, d.Output)
+	if done == "rendered" {
+		done = fmt.Sprintf("%s rendered to %s", d.Merge, d.Output)
 	}
-	fmt.Fprintf(e.stderr, "orchestrate detect: %d faults measured in %.0f s; %s\n", computed, t.Parts[len(t.Parts)-1].Seconds, what)
+	fmt.Fprintf(e.stderr, "orchestrate detect: %s\n", done)
 	return exitOK
 }
 

@@ -48,6 +48,8 @@ func TestDetectBadInputIsOneLine(t *testing.T) {
 		{[]string{"--modes", "diff", "--merge", noControl}, `is not a detection table: the first row is "drop-write", not the control`},
 		{[]string{"--modes", "diff", "--merge", good, "--faults", "drop-write"}, "--merge takes whole columns: give no --faults"},
 		{[]string{"--modes", "diff", "--diff-programs", "0"}, "--diff-programs 0: want 1..1000000"},
+		{[]string{"--render"}, "--render renders the table of --merge FILE: give --merge"},
+		{[]string{"--render", "--merge", corrupt}, "is not a detection table"},
 	}
 	for _, c := range cases {
 		args := append([]string{"detect"}, c.args...)
@@ -66,5 +68,38 @@ func TestDetectBadInputIsOneLine(t *testing.T) {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%s was written by a refused command", p)
 		}
+	}
+}
+
+// --render --merge FILE writes the Markdown of FILE's table and nothing
+// else: the JSON stays byte for byte.
+func TestDetectRender(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	table := filepath.Join(dir, "t.json")
+	body := `{"date": "2026-12-04", "seeds": [1], "numops": 10, "chains": [], "diff_programs": 20, "diff_seed": 1, "seconds": 7,
+  "rows": [{"fault": "", "group": "", "cells": [{"mode": "random", "runs": 1, "detected": 0, "to_detect": 0, "seconds": 0}, {"mode": "diff", "runs": 1, "detected": 0, "to_detect": 0, "seconds": 1}]},
+           {"fault": "drop-write", "group": "data", "cells": [{"mode": "diff", "runs": 1, "detected": 1, "to_detect": 5, "seconds": 0.5, "signature": "final snapshot: file other length", "divergent": 3, "shrunk_ops": 2}]}]}`
+	if err := os.WriteFile(table, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	md := filepath.Join(dir, "out.md")
+	code, _, stderr := runCLI(t, dir, nil, "detect", "--render", "--merge", table, "-o", md, "--src", testutil.RepoRoot())
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	out, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| fault | group | random | diff |", "| (no fault) | control | — (0/1) | — (0/20 programs) |",
+		"| `drop-write` | data | not measured | **program 5** (3/20), 0.5 s, shrunk to 2 steps: `final snapshot: file other length` |",
+		"random, diff: 2026-12-04, 7 s."} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the rendered table lacks %q:\n%s", want, out)
+		}
+	}
+	if now, _ := os.ReadFile(table); string(now) != body {
+		t.Errorf("--render rewrote the table's JSON")
 	}
 }

@@ -80,7 +80,17 @@ type Cell struct {
 	Divergent  int64  `json:"divergent,omitempty"`
 	ShrinkNote string `json:"shrink_note,omitempty"` // diff: how the shrink went, or why there is no shrunk program
 	Minimal    string `json:"minimal,omitempty"`     // diff: the shrunk program, in the program file format
-	Err        string `json:"error,omitempty"`
+	// DiffSigs are every signature of the diff run outside the known
+	// list, by first program: what else the fault broke.
+	DiffSigs []DiffSig `json:"diff_signatures,omitempty"`
+	Err      string    `json:"error,omitempty"`
+}
+
+// DiffSig is one signature of a diff run.
+type DiffSig struct {
+	Signature string `json:"signature"`
+	Count     int64  `json:"count"`
+	First     int64  `json:"first_program"`
 }
 
 // Row is one fault (or the control, Fault "").

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,7 +72,12 @@ func TestDetectSmallTable(t *testing.T) {
 // mode, run again the shortest way (random mode up to the op it failed at,
 // the oracle to its first divergence), still notices it under the fault;
 // the control row noticed nothing; and every data fault's failure shrank
-// to at most 10 ops.
+// to at most 10 ops. The diff column (every row has one) is checked by
+// running again, against the native transcript of the table's programs,
+// the control's whole run — still nothing outside wazero's known list —
+// and, up to their first divergent program, the two faults only the diff
+// column notices that it notices earliest: each first diverges at that
+// program, with the table's signature.
 func TestDetectionTableHolds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the guest under wazero")
@@ -101,7 +108,6 @@ func TestDetectionTableHolds(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(work, "fsx-sync.toml"), syncTOML, 0o644)
 	os.WriteFile(filepath.Join(work, "known.txt"), known, 0o644)
-	chains := map[int]bool{}
 	if len(tb.Rows) < 21 || tb.Rows[0].Fault != "" {
 		t.Fatalf("the table has %d rows; want the control and at least 20 faults", len(tb.Rows))
 	}
@@ -110,6 +116,15 @@ func TestDetectionTableHolds(t *testing.T) {
 			t.Fatalf("the committed control row noticed something: %+v", c)
 		}
 	}
+	// Each part alone: go test -run 'TestDetectionTableHolds/diff'.
+	t.Run("diff", func(t *testing.T) { diffColumnHolds(t, &tb, cfg, r) })
+	t.Run("random-and-oracle", func(t *testing.T) { otherColumnsHold(t, &tb, cfg, r, work) })
+}
+
+// otherColumnsHold is TestDetectionTableHolds for the random and oracle
+// columns.
+func otherColumnsHold(t *testing.T, tb *Table, cfg Config, r runner.Runner, work string) {
+	chains := map[int]bool{}
 	n := 0
 	for _, row := range tb.Rows[1:] {
 		for _, c := range row.Cells {
@@ -127,7 +142,7 @@ func TestDetectionTableHolds(t *testing.T) {
 					seeds = tb.SyncSeeds
 				}
 				if !seedDetects(cfg, r, work, row.Fault, c.Mode, seeds, n) {
-					t.Errorf("%s: the table says random mode notices it (%s); no seed did within %d ops", row.Fault, c.text(&tb), c.ToDetect)
+					t.Errorf("%s: the table says random mode notices it (%s); no seed did within %d ops", row.Fault, c.text(tb), c.ToDetect)
 				}
 				break // one detecting mode per fault is the claim checked
 			}
@@ -140,11 +155,80 @@ func TestDetectionTableHolds(t *testing.T) {
 				chains[j.chain] = true
 			}
 			if res := runJob(context.Background(), cfg, r, work, j, n); !res.detected || res.err != "" {
-				t.Errorf("%s: the table says %s notices it (%s), a run again did not: %+v", row.Fault, c.Mode, c.text(&tb), res)
+				t.Errorf("%s: the table says %s notices it (%s), a run again did not: %+v", row.Fault, c.Mode, c.text(tb), res)
 			}
 			break
 		}
 	}
+}
+
+// diffColumnHolds is TestDetectionTableHolds for the diff column.
+func diffColumnHolds(t *testing.T, tb *Table, cfg Config, r runner.Runner) {
+	if tb.DiffPrograms < 1 {
+		t.Fatalf("the table has no diff column (diff_programs %d)", tb.DiffPrograms)
+	}
+	type check struct {
+		fault string
+		cell  Cell
+	}
+	var only []check
+	for _, row := range tb.Rows {
+		c := row.cell(ModeDiff)
+		if c == nil || c.Err != "" {
+			t.Fatalf("%s: no diff cell, or an error: %+v", orNone(row.Fault), c)
+		}
+		others := 0
+		for _, o := range row.Cells {
+			if o.Mode != ModeDiff {
+				others += o.Detected
+			}
+		}
+		if row.Fault != "" && c.Detected > 0 && others == 0 {
+			only = append(only, check{row.Fault, *c})
+		}
+	}
+	if ctl := tb.Rows[0].cell(ModeDiff); ctl.Detected != 0 {
+		t.Fatalf("the committed control row's diff cell noticed something: %+v", ctl)
+	}
+	sort.Slice(only, func(i, j int) bool { return only[i].cell.ToDetect < only[j].cell.ToDetect })
+	if len(only) < 2 {
+		t.Fatalf("%d faults are noticed by the diff column alone; this check wants two (the table: %+v)", len(only), only)
+	}
+	known, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "cmd", "orchestrate", "testdata", "known-diff-wazero.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DiffPrograms, cfg.DiffSeed, cfg.DiffKnown, cfg.Jobs = tb.DiffPrograms, tb.DiffSeed, known, 2
+	cfg.WorkDir = t.TempDir()
+	ds, expected, err := diffStage(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := append([]check{{"", Cell{}}}, only[:2]...)
+	var wg sync.WaitGroup
+	for _, ch := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := tb.DiffPrograms
+			if ch.fault != "" {
+				n = ch.cell.ToDetect + 1
+			}
+			got := diffCell(context.Background(), ds, diffTarget(r, ch.fault), expected, n)
+			switch {
+			case got.Err != "":
+				t.Errorf("%s: diff programs 0..%d again: %s", orNone(ch.fault), n-1, got.Err)
+			case ch.fault == "" && got.Detected != 0:
+				t.Errorf("the control, diff programs 0..%d again: noticed program %d: %s (the known list or the fault wiring is wrong)", n-1, got.ToDetect, got.Sig)
+			case ch.fault != "" && (got.Detected == 0 || got.ToDetect != ch.cell.ToDetect || got.Sig != ch.cell.Sig):
+				t.Errorf("%s: the table says the diff column first notices it at program %d (%s); programs 0..%d again: %s",
+					ch.fault, ch.cell.ToDetect, ch.cell.Sig, n-1, got.verdict())
+			default:
+				t.Logf("%s: diff programs 0..%d again: %s", orNone(ch.fault), n-1, got.verdict())
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // seedDetects says whether some seed's random run notices the fault within
@@ -198,7 +282,7 @@ func TestDetectDiffColumn(t *testing.T) {
 	md := string(tb.Markdown("test"))
 	for _, want := range []string{"| fault | group | diff |", "| (no fault) | control | — (0/300 programs) |",
 		fmt.Sprintf("| `rename-keeps-size` | metadata | **program %d** (%d/300)", rk.ToDetect, rk.Divergent),
-		"**1 of 1 faults are noticed by some mode.** The differential mode alone notices 1 of them."} {
+		"**1 of 1 faults are noticed by some mode.** By itself, the diff column notices 1 of them."} {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -148,6 +149,12 @@ func diffCell(ctx context.Context, ds *diffrun.Stage, tg diffrun.Target, expecte
 	}
 	c.Detected, c.ToDetect, c.Sig = 1, cmp.First, cmp.FirstSig
 	c.Divergent = cmp.Row.Divergent - cmp.Row.Suppressed
+	for _, g := range cmp.Sigs {
+		if !g.Known {
+			c.DiffSigs = append(c.DiffSigs, DiffSig{Signature: g.Signature, Count: g.Count, First: g.Example})
+		}
+	}
+	sort.SliceStable(c.DiffSigs, func(i, j int) bool { return c.DiffSigs[i].First < c.DiffSigs[j].First })
 	t0 = time.Now()
 	again := ds.Compare(ctx, tg, expected, 0, cmp.First+1)
 	c.Seconds = time.Since(t0).Seconds()

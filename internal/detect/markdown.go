@@ -9,6 +9,35 @@ import (
 // would be needed; a fault without an entry gets the general sentence.
 var whyUnnoticed = map[string]string{}
 
+// artefact is a diff cell's first divergence that comes from how
+// internal/faultfs implements a fault rather than from the bug it models
+// (its bookkeeping reopens a file by name, or answers before the access
+// check): the table says so, and where the modelled effect is first seen.
+type artefact struct {
+	sig      string   // the first divergence's signature this note is about
+	why      string   // what in the fault's implementation gives it
+	modelled []string // signatures of the modelled effect
+}
+
+var artefacts = map[string]artefact{
+	"append-stale-eof": {sig: "write: ok -> ENOENT",
+		why:      "the fault makes its stale-end write through a second open of the file by name, which fails once the name is deleted",
+		modelled: []string{"mapread: ok -> ok with other data", "read: ok -> ok with other data", "final snapshot: file other length", "final snapshot: file other content"}},
+	"inserting-write": {sig: "write: ok -> ENOENT",
+		why:      "the fault reads the tail through a second open of the file by name, which fails once the name is gone",
+		modelled: []string{"final snapshot: file other length", "final snapshot: file other content", "read: ok -> ok with other data"}},
+	"fsync-drops-write": {sig: "fdatasync: ok -> EINVAL",
+		why:      "the fault undoes the last write through the syncing descriptor, and a read-only one cannot: the undo's error is returned",
+		modelled: []string{"mapread: ok -> ok with other data", "read: ok -> ok with other data", "final snapshot: file other length", "final snapshot: file other content"}},
+	"unlinked-fd-read-fails": {sig: "mapread: EBADF -> ENOENT",
+		why:      "the fault answers ENOENT before the access check, so a pread through a write-only descriptor says ENOENT where Linux says EBADF",
+		modelled: []string{"mapread: ok -> ENOENT", "read: ok -> ENOENT"}},
+}
+
+// notRunAlone is the start of internal/diffrun's note for a program that
+// agrees with Linux when run alone.
+const notRunAlone = "does not diverge the same way when run alone"
+
 // Markdown renders the table as docs/detection.md.
 func (t *Table) Markdown(command string) []byte {
 	var b strings.Builder
@@ -98,7 +127,7 @@ func (t *Table) Markdown(command string) []byte {
 	}
 	fmt.Fprintf(&b, "\n**%d of %d faults are noticed by some mode.**", detectedBy, len(t.Rows)-1)
 	if has(ModeDiff) {
-		fmt.Fprintf(&b, " The differential mode alone notices %d of them.", byDiff)
+		fmt.Fprintf(&b, " By itself, the diff column notices %d of them.", byDiff)
 	}
 	if len(once) > 0 {
 		fmt.Fprintf(&b, " Noticed by one column only: %s.", strings.Join(once, ", "))
@@ -118,7 +147,47 @@ func (t *Table) Markdown(command string) []byte {
 		}
 	}
 	b.WriteString("\n")
+	if notes := t.diffNotes(); len(notes) > 0 {
+		b.WriteString("\nNotes on the diff column:\n\n")
+		for _, n := range notes {
+			b.WriteString("- " + n + "\n")
+		}
+	}
 	return []byte(b.String())
+}
+
+// diffNotes explain diff cells a reader would misread: a first
+// divergence that is the fault's implementation (artefacts), a first
+// divergent program that is not shrunk because alone it agrees with Linux.
+func (t *Table) diffNotes() []string {
+	var out []string
+	for _, r := range t.Rows {
+		c := r.cell(ModeDiff)
+		if c == nil || c.Detected == 0 {
+			continue
+		}
+		if a, ok := artefacts[r.Fault]; ok && a.sig == c.Sig {
+			n := fmt.Sprintf("`%s`: the first divergence (`%s`) comes from the fault's implementation, not from the bug it models: %s.", r.Fault, a.sig, a.why)
+			first := DiffSig{First: -1}
+			for _, g := range c.DiffSigs {
+				for _, m := range a.modelled {
+					if g.Signature == m && (first.First < 0 || g.First < first.First) {
+						first = g
+					}
+				}
+			}
+			if first.First >= 0 {
+				n += fmt.Sprintf(" A divergence of the modelled kind is first seen at program %d (`%s`, %d programs).", first.First, first.Signature, first.Count)
+			} else {
+				n += " No divergence of the modelled kind is seen in these programs."
+			}
+			out = append(out, n)
+		}
+		if c.Shrunk == 0 && strings.Contains(c.ShrinkNote, notRunAlone) {
+			out = append(out, fmt.Sprintf("`%s`: program %d agrees with Linux when run alone, so it is not shrunk: it diverges because of what earlier programs of the run left in the fault's state (every program's names are the same, and each program's cleanup unlinks them).", r.Fault, c.ToDetect))
+		}
+	}
+	return out
 }
 
 func (c Cell) text(t *Table) string {
@@ -144,7 +213,7 @@ func (c Cell) text(t *Table) string {
 		s += fmt.Sprintf(", exit %s", strings.Trim(strings.ReplaceAll(fmt.Sprint(c.Codes), " ", "/"), "[]"))
 	}
 	if c.Shrunk > 0 {
-		s += fmt.Sprintf(", shrunk to %d ops", c.Shrunk)
+		s += fmt.Sprintf(", shrunk to %s", plural(c.Shrunk, "op"))
 	}
 	if c.Sig != "" {
 		s += ": `" + strings.ReplaceAll(c.Sig, "|", "/") + "`"
@@ -161,9 +230,9 @@ func (c Cell) diffText(t *Table) string {
 	s := fmt.Sprintf("**program %d** (%d/%d), %.1f s", c.ToDetect, c.Divergent, t.DiffPrograms, c.Seconds)
 	switch {
 	case c.Shrunk > 0:
-		s += fmt.Sprintf(", shrunk to %d steps", c.Shrunk)
+		s += fmt.Sprintf(", shrunk to %s", plural(c.Shrunk, "step"))
 	case c.ShrinkNote != "":
-		s += ", " + c.ShrinkNote
+		s += ", " + shortNote(c.ShrinkNote)
 	}
 	if c.Err != "" {
 		s += " (" + c.Err + ")"
@@ -179,4 +248,24 @@ func seedList(s []int64) string {
 		return fmt.Sprintf("%d–%d", s[0], s[len(s)-1])
 	}
 	return strings.Trim(strings.ReplaceAll(fmt.Sprint(s), " ", ", "), "[]")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// shortNote is a why-not-shrunk note without its details: "not shrunk:
+// program 6 does not diverge the same way when run alone".
+func shortNote(note string) string {
+	rest := strings.TrimPrefix(note, "not shrunk: ")
+	if i := strings.Index(rest, " ("); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.Index(rest, ": "); i >= 0 {
+		rest = rest[:i]
+	}
+	return "not shrunk: " + rest
 }
