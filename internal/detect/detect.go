@@ -6,10 +6,16 @@
 //
 // Every run is the guest under wazero with the fault on the mounted /data
 // volume (the runtime's own filesystem stays honest): random mode with the
-// seed's 10 MiB config for each seed, one worker, and the oracle at each
-// chain length against the native report, stopping at the first
-// divergence its runtime's known list does not name. A fault-free control
-// of each must pass, or the table would measure noise.
+// seed's 10 MiB config for each seed, one worker; the oracle at each chain
+// length against the native report, stopping at the first divergence its
+// runtime's known list does not name; and the differential mode's programs
+// against their native transcript (through internal/diffrun's stage
+// parts), with wazero's documented differential divergences suppressed. A
+// fault-free control of each must pass, or the table would measure noise.
+//
+// A table can be computed a few columns at a time: Merge puts the columns
+// of one computation into an earlier table (its Parts say which columns
+// were computed when).
 package detect
 
 import (
@@ -38,28 +44,53 @@ type Config struct {
 	ConfigTOML   []byte   // random mode's config (the seed's fsx-10mb.toml)
 	Known        []byte   // the reference runtime's known oracle signatures (wazero's)
 	Faults       []string // fault names; nil = the whole catalogue
-	Seeds        []uint64 // random mode's seeds (1..5)
-	SyncSeeds    []uint64 // random mode with fsync and fdatasync in the mix: its seeds (the seed config never syncs)
+	Seeds        []uint64 // random mode's seeds (1..5); none: no random column
+	SyncSeeds    []uint64 // random mode with fsync and fdatasync in the mix: its seeds (the seed config never syncs); none: no such column
 	NumOps       int64    // random mode's -N (10000)
-	Chains       []int    // oracle chain lengths (1, 2[, 3])
-	Shrink       bool     // shrink the first detected random failure of each fault
-	Jobs         int      // runs at once
-	Timeout      time.Duration
-	Progress     io.Writer // one line per finished run
+	Chains       []int    // oracle chain lengths (1, 2[, 3]); none: no oracle column
+	// DiffPrograms is the differential column's run: programs 0..N-1 of
+	// seed DiffSeed, default config (2000, seed 1); 0: no diff column.
+	DiffPrograms   int64
+	DiffSeed       uint64
+	DiffKnown      []byte        // wazero's known differential signatures (known-diff-wazero.txt)
+	DiffShrinkTime time.Duration // the budget of one diff shrink; 0: internal/diffrun's default
+	Shrink         bool          // shrink the first detected random failure and the first divergent diff program of each fault
+	Jobs           int           // runs at once
+	Timeout        time.Duration
+	Progress       io.Writer // one line per finished run
 }
 
 // Cell is one fault × mode: how many runs noticed it and how soon.
 type Cell struct {
-	Mode     string  `json:"mode"` // "random" or "oracle-L"
-	Runs     int     `json:"runs"`
-	Detected int     `json:"detected"`
-	ToDetect int64   `json:"to_detect"` // median ops (random) or cases (oracle) to the first detection
-	Seconds  float64 `json:"seconds"`   // median wall time to the first detection
-	Codes    []int   `json:"exit_codes,omitempty"`
-	Shrunk   int     `json:"shrunk_ops,omitempty"` // ops of the shrunk reproduction; 0 when not shrunk
-	Setup    bool    `json:"setup,omitempty"`      // noticed by the start-up check, before any op
-	Sig      string  `json:"signature,omitempty"`  // oracle: the first divergence's signature
-	Err      string  `json:"error,omitempty"`
+	Mode     string `json:"mode"` // "random", "random+sync", "oracle-L" or "diff"
+	Runs     int    `json:"runs"`
+	Detected int    `json:"detected"`
+	// ToDetect is the median op (random), the case count (oracle) or the
+	// program number (diff) of the first detection.
+	ToDetect int64 `json:"to_detect"`
+	// Seconds is the median wall time to the first detection (diff: of a
+	// run of programs 0..ToDetect); when nothing was noticed, of the run.
+	Seconds float64 `json:"seconds"`
+	Codes   []int   `json:"exit_codes,omitempty"`
+	Shrunk  int     `json:"shrunk_ops,omitempty"` // ops (diff: steps) of the shrunk reproduction; 0 when not shrunk
+	Setup   bool    `json:"setup,omitempty"`      // noticed by the start-up check, before any op
+	Sig     string  `json:"signature,omitempty"`  // oracle, diff: the first divergence's signature
+	// Divergent is how many programs of the diff run diverged outside the
+	// known list.
+	Divergent  int64  `json:"divergent,omitempty"`
+	ShrinkNote string `json:"shrink_note,omitempty"` // diff: how the shrink went, or why there is no shrunk program
+	Minimal    string `json:"minimal,omitempty"`     // diff: the shrunk program, in the program file format
+	// DiffSigs are every signature of the diff run outside the known
+	// list, by first program: what else the fault broke.
+	DiffSigs []DiffSig `json:"diff_signatures,omitempty"`
+	Err      string    `json:"error,omitempty"`
+}
+
+// DiffSig is one signature of a diff run.
+type DiffSig struct {
+	Signature string `json:"signature"`
+	Count     int64  `json:"count"`
+	First     int64  `json:"first_program"`
 }
 
 // Row is one fault (or the control, Fault "").
@@ -71,13 +102,25 @@ type Row struct {
 
 // Table is the whole measurement.
 type Table struct {
-	Date      string  `json:"date"`
-	Seeds     []int64 `json:"seeds"`
-	SyncSeeds []int64 `json:"sync_seeds,omitempty"`
-	NumOps    int64   `json:"numops"`
-	Chains    []int   `json:"chains"`
-	Rows      []Row   `json:"rows"`
-	Seconds   float64 `json:"seconds"`
+	Date         string  `json:"date"` // of the newest part
+	Seeds        []int64 `json:"seeds"`
+	SyncSeeds    []int64 `json:"sync_seeds,omitempty"`
+	NumOps       int64   `json:"numops"`
+	Chains       []int   `json:"chains"`
+	DiffPrograms int64   `json:"diff_programs,omitempty"`
+	DiffSeed     uint64  `json:"diff_seed,omitempty"`
+	Rows         []Row   `json:"rows"`
+	Seconds      float64 `json:"seconds"` // of every part together
+	// Parts are the computations the columns come from (one, unless
+	// columns were merged in); a table without them is one part.
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is one computation of some columns.
+type Part struct {
+	Modes   []string `json:"modes"` // the columns, in table order
+	Date    string   `json:"date"`
+	Seconds float64  `json:"seconds"`
 }
 
 type job struct {
@@ -123,12 +166,14 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 	if err := os.WriteFile(filepath.Join(work, "fsx.toml"), cfg.ConfigTOML, 0o644); err != nil {
 		return nil, err
 	}
-	syncTOML, err := withSyncs(cfg.ConfigTOML)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(work, "fsx-sync.toml"), syncTOML, 0o644); err != nil {
-		return nil, err
+	if len(cfg.SyncSeeds) > 0 {
+		syncTOML, err := withSyncs(cfg.ConfigTOML)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(work, "fsx-sync.toml"), syncTOML, 0o644); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.WriteFile(filepath.Join(work, "known.txt"), cfg.Known, 0o644); err != nil {
 		return nil, err
@@ -138,7 +183,13 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 			return nil, err
 		}
 	}
-	t := &Table{Date: time.Now().UTC().Format("2006-01-02"), NumOps: cfg.NumOps, Chains: cfg.Chains}
+	t := &Table{Date: time.Now().UTC().Format("2006-01-02"), Chains: cfg.Chains}
+	if len(cfg.Seeds)+len(cfg.SyncSeeds) > 0 {
+		t.NumOps = cfg.NumOps
+	}
+	if cfg.DiffPrograms > 0 {
+		t.DiffPrograms, t.DiffSeed = cfg.DiffPrograms, cfg.DiffSeed
+	}
 	for _, s := range cfg.Seeds {
 		t.Seeds = append(t.Seeds, int64(s))
 	}
@@ -146,14 +197,17 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 		t.SyncSeeds = append(t.SyncSeeds, int64(s))
 	}
 	var jobs []job
+	diffCells := map[int]int{} // row -> its diff cell
 	for i, f := range append([]string{""}, faults...) {
 		row := Row{Fault: f}
 		if d, ok := faultfs.Lookup(faultfs.Kind(f)); ok {
 			row.Group = d.Group
 		}
-		row.Cells = append(row.Cells, Cell{Mode: "random"})
-		for _, s := range cfg.Seeds {
-			jobs = append(jobs, job{row: i, cell: 0, fault: f, mode: "random", seed: s})
+		if len(cfg.Seeds) > 0 {
+			row.Cells = append(row.Cells, Cell{Mode: "random"})
+			for _, s := range cfg.Seeds {
+				jobs = append(jobs, job{row: i, cell: len(row.Cells) - 1, fault: f, mode: "random", seed: s})
+			}
 		}
 		if len(cfg.SyncSeeds) > 0 {
 			row.Cells = append(row.Cells, Cell{Mode: "random+sync"})
@@ -164,6 +218,10 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 		for _, L := range cfg.Chains {
 			row.Cells = append(row.Cells, Cell{Mode: fmt.Sprintf("oracle-%d", L)})
 			jobs = append(jobs, job{row: i, cell: len(row.Cells) - 1, fault: f, mode: "oracle", chain: L})
+		}
+		if cfg.DiffPrograms > 0 {
+			row.Cells = append(row.Cells, Cell{Mode: ModeDiff})
+			diffCells[i] = len(row.Cells) - 1
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -196,7 +254,13 @@ func Run(ctx context.Context, cfg Config) (*Table, error) {
 	if cfg.Shrink {
 		shrinkRows(ctx, cfg, r, work, t, results)
 	}
+	if cfg.DiffPrograms > 0 {
+		if err := diffColumn(ctx, cfg, r, t, diffCells); err != nil {
+			return nil, err
+		}
+	}
 	t.Seconds = time.Since(start).Seconds()
+	t.Parts = []Part{{Modes: t.Modes(), Date: t.Date, Seconds: t.Seconds}}
 	return t, nil
 }
 

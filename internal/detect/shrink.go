@@ -38,7 +38,7 @@ func shrinkRows(ctx context.Context, cfg Config, r runner.Runner, work string, t
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			n, err := shrinkOne(ctx, cfg, r, work, first)
-			c := &t.Rows[first.row].Cells[0]
+			c := &t.Rows[first.row].Cells[first.cell]
 			if err != nil {
 				c.Err = "shrink: " + err.Error()
 			} else {

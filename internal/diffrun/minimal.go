@@ -17,8 +17,9 @@ import (
 
 // found is one minimal program and the signatures it stands for.
 type found struct {
-	prog fsop.Program
-	sigs []*Sig // the cells' signatures it reproduces
+	prog    fsop.Program
+	sigs    []*Sig // the cells' signatures it reproduces
+	stopped string // the budget that stopped the shrink ("" when 1-minimal)
 }
 
 // shrinkAll shrinks every unsuppressed signature of every cell to a
@@ -150,7 +151,7 @@ func (st *stage) shrinkOne(ctx context.Context, sh *Shrinker, c *cell, s *Sig, p
 	if r.Stopped != "" {
 		note += " (stopped by the " + r.Stopped + ": may not be minimal)"
 	}
-	return &found{prog: fsop.Program(r.Program)}, note, nil
+	return &found{prog: fsop.Program(r.Program), stopped: r.Stopped}, note, nil
 }
 
 // crossCheck runs every minimal program natively and on every cell (one

@@ -50,12 +50,18 @@ func (t Target) Name() string {
 	return t.Runtime + " " + t.Volume
 }
 
-// dirName is the target as a path element: "wasmer-sdk-data".
+// dirName is the target as a path element: "wasmer-sdk-data", and with a
+// fault "wazero-data-stale-read-data" (targets that differ only by their
+// fault run at once in the detection table).
 func (t Target) dirName() string {
 	if t.Runtime == "native" {
 		return "native"
 	}
-	return t.Runtime + "-" + strings.TrimPrefix(t.Volume, "/")
+	n := t.Runtime + "-" + strings.TrimPrefix(t.Volume, "/")
+	if t.Fault != "" {
+		n += "-" + reNotName.ReplaceAllString(t.Fault, "-")
+	}
+	return n
 }
 
 // Backing says what the cell's volume really is (pipeline's words).
@@ -195,6 +201,7 @@ var (
 	reQuoted      = regexp.MustCompile(`"[^"]*"|'[^']*'`)
 	reHint        = regexp.MustCompile(`\bprogram (\d+): `)
 	rePanic       = regexp.MustCompile(`panicked at [^\n]*:\n([^\n]+)`)
+	reNotName     = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 )
 
 // guestLine is the last line of tail in which the guest names the program

@@ -1,3 +1,12 @@
+// Package diffrun is the host side of the differential mode (docs/diff.md):
+// `orchestrate --diff N` runs N generated programs natively (each slice's
+// transcript cached), then on every runtime × volume cell against them,
+// narrows a crashing or hanging process down to the program that broke it,
+// folds the guests' summaries into a verdict table, and shrinks each
+// unsuppressed signature to a minimal program (Run). The same parts serve
+// one target at a time (Stage: the detection table compares a run under
+// each wazero fault with them), and the regression corpus of minimal
+// programs is replayed here (Replay).
 package diffrun
 
 import (
@@ -60,7 +69,9 @@ type Config struct {
 	// Fault is a wazero fault on every wazero cell (tests).
 	Fault      string
 	WasmerPath string
-	// Guest, when set, is used instead of building one (tests).
+	// Guest, when set, is used instead of building one (tests, and the
+	// detection table, which builds its own); its native transcripts are
+	// not cached.
 	Guest *Guest
 }
 
