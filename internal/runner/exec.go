@@ -25,6 +25,7 @@ func execRun(ctx context.Context, s Spec, name string, args []string, env []stri
 	cmd.Stdout = orDiscard(s.Stdout)
 	cmd.Stderr = orDiscard(s.Stderr)
 	cmd.WaitDelay = 5 * time.Second // don't wait forever on a grandchild holding the pipes
+	dieWithParent(cmd)
 	err := cmd.Run()
 	if ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && s.Timeout > 0 {
