@@ -19,6 +19,7 @@ type DiffFlags struct {
 	DiffOutput   string `name:"diff-output" help:"Differential: write the transcript here (replaced only by a whole one)."`
 	DiffExpected string `name:"diff-expected" help:"Differential: compare with this transcript while running; exit 1 on any unsuppressed divergence. Its seed is used when -S is not given."`
 	DiffKnown    string `name:"diff-known" help:"Differential: file of known divergence signatures (one per line), reported as suppressed."`
+	DiffKeep     bool   `name:"diff-keep" help:"Differential: run each program in FILE/keep/NNNNNNN (its number, 7 digits) and leave its final tree there instead of emptying it, for a host re-read; with --diff-expected the --json summary lists the divergent programs (kept.divergent)."`
 	DiffProgram  string `name:"diff-program" help:"Run the programs of this program file (docs/diff.md) in FILE/diff-case and print each with its outcomes."`
 	ProgramStart int64  `name:"program-start" default:"0" help:"Differential: first program to run."`
 	ProgramCount int64  `name:"program-count" default:"-1" help:"Differential: number of programs to run (default: to the last one)."`
@@ -79,7 +80,7 @@ func runDiff(cli *CLI) error {
 	}
 	opts := diff.Options{
 		Seed: seed, Config: cfg, Programs: n, Start: start, Count: count, Root: cli.Args[0],
-		Output: cli.DiffOutput, Expected: cli.DiffExpected, Known: known,
+		Output: cli.DiffOutput, Expected: cli.DiffExpected, Known: known, Keep: cli.DiffKeep,
 	}
 	session, err := diff.Prepare(opts)
 	var ie *diff.InputError
@@ -114,6 +115,12 @@ func runDiff(cli *CLI) error {
 		Seconds: res.Elapsed.Seconds(), Steps: res.Steps, AllocBytes: res.AllocBytes, OK: true,
 		CaseDirsAbandoned: res.Abandoned, CaseDirsNote: res.AbandonedFirst,
 	}
+	if cli.DiffKeep {
+		sum.Kept = &guestapi.DiffKept{Dir: res.Header.Root + "/" + diff.KeepDirName, Divergent: res.Divergent}
+		if sum.Kept.Divergent == nil {
+			sum.Kept.Divergent = []int64{}
+		}
+	}
 	if s := res.Elapsed.Seconds(); s > 0 {
 		sum.ProgramsPerSec = float64(count) / s
 	}
@@ -126,6 +133,9 @@ func runDiff(cli *CLI) error {
 		fmt.Fprintf(human, "diff: ran %d programs (%d steps) in %.2fs (%.0f programs/s)\n", count, res.Steps, sum.Seconds, sum.ProgramsPerSec)
 		if cli.DiffOutput != "" {
 			fmt.Fprintf(human, "diff: transcript %s: %d bytes (%.1f bytes/program)\n", cli.DiffOutput, sum.ReportBytes, float64(sum.ReportBytes)/float64(count))
+		}
+		if sum.Kept != nil {
+			fmt.Fprintf(human, "diff: each program's final tree kept in %s/NNNNNNN\n", sum.Kept.Dir)
 		}
 	}
 	if res.Abandoned > 0 {
@@ -179,7 +189,7 @@ func runDiffProgram(cli *CLI) error {
 	if cli.Verbose {
 		progress = func(i int) { fmt.Fprintf(os.Stderr, "diff: program %s\n", progs[i].Label) }
 	}
-	out, err := diff.RunPrograms(context.Background(), cli.Args[0], progs, progress)
+	out, err := diff.RunPrograms(context.Background(), cli.Args[0], progs, cli.DiffKeep, progress)
 	var ie *diff.InputError
 	if errors.As(err, &ie) {
 		return usagef("%v", ie.Err)

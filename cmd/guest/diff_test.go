@@ -72,6 +72,21 @@ func TestDiffFlowNative(t *testing.T) {
 		len(sum.Groups) != 1 || sum.Groups[0].Count != 1 {
 		t.Fatalf("planted divergence, --json: exit %d %+v", code, sum)
 	}
+	// --diff-keep: the same verdict, one tree per program left in
+	// ROOT/keep, and the divergent program named for the host.
+	stdout, stderr, code = guest(t, "--json", "--diff", "-N", "300", "-S", "4", "--program-start", "100", "--program-count", "50",
+		"--diff-keep", "--diff-expected", forged, filepath.Join(dir, "rk"))
+	ksum := decodeJSON[guestapi.DiffSummary](t, stdout, stderr, code)
+	kdir := filepath.Join(dir, "rk", diff.KeepDirName)
+	if code != exitDivergent || ksum.Divergent != 1 || ksum.Kept == nil || ksum.Kept.Dir != kdir || !reflect.DeepEqual(ksum.Kept.Divergent, []int64{123}) {
+		t.Fatalf("--diff-keep: exit %d %+v kept %+v", code, ksum, ksum.Kept)
+	}
+	if ents, _ := os.ReadDir(kdir); len(ents) != 50 || ents[0].Name() != "0000100" || ents[49].Name() != "0000149" {
+		t.Errorf("--diff-keep left %d trees in %s, want 0000100..0000149", len(ents), kdir)
+	}
+	if sum.Kept != nil {
+		t.Errorf("kept %+v without --diff-keep", sum.Kept)
+	}
 	// The divergence's text is a program file: --diff-program runs it.
 	progFile := filepath.Join(dir, "p.txt")
 	os.WriteFile(progFile, []byte(sum.First[0].Text), 0o644)

@@ -19,8 +19,9 @@ import (
 // DiffFlags turn `orchestrate` (the run command) into the differential
 // stage: `orchestrate --diff N [--runtime R,...]`. A flag of run rather than
 // a subcommand because the issue's command line is exactly that, and the
-// stage shares run's flags (--runtime, --volumes, --known, -j, --json, the
-// build and cache directories) with the same meaning (docs/diff.md).
+// stage shares run's flags (--runtime, --volumes, --known, --keep, -j,
+// --json, the build and cache directories) with the same meaning
+// (docs/diff.md).
 type DiffFlags struct {
 	Diff        int64         `name:"diff" placeholder:"N" help:"Differential stage: run N generated programs natively (cached) and on every available runtime × volume, shrink every divergence (docs/diff.md). --runtime then defaults to every available runtime, --known to diff signatures."`
 	Seed        uint64        `name:"seed" short:"S" default:"1" help:"Differential: the programs' seed."`
@@ -106,7 +107,7 @@ func (c *RunCmd) runDiff(ctx context.Context, e env) int {
 	}
 	cfg := diffrun.Config{
 		Src: src, BuildDir: abs(e.dir, c.BuildDir), CacheDir: abs(e.dir, c.CacheDir), RunsDir: abs(e.dir, c.DiffRuns),
-		Programs: c.Diff, Seed: c.Seed, Runtimes: choices, Volumes: vols, UseCache: useCache,
+		Programs: c.Diff, Seed: c.Seed, Runtimes: choices, Volumes: vols, UseCache: useCache, Keep: c.Keep,
 		SliceSize: c.DiffSlice, Jobs: c.Jobs, Timeout: c.Timeout, NoShrink: c.NoShrink, ShrinkTime: c.ShrinkTime, ShrinkTotal: c.ShrinkTotal, ShrinkBatch: c.ShrinkBatch,
 		Report: pipeline.NewReporter(e.stderr), Runner: e.runner, WasmerPath: wasmerPath,
 	}

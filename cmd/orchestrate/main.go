@@ -63,7 +63,7 @@ type RunCmd struct {
 	Wasmer     string        `type:"path" placeholder:"PATH" help:"The wasmer CLI to use (default: \\$FSX_WASMER, the scripts/install-wasmer.sh location, then PATH)."`
 	Volumes    []string      `default:"tmp,data" sep:"," help:"Volumes to test: tmp (the runtime's own /tmp) and/or data (a host directory mounted at /data)."`
 	NoCache    bool          `help:"Regenerate the native reports instead of using cache/ (also: USE_NATIVE_CACHE=0)."`
-	Keep       bool          `help:"Keep the case-file trees even when everything matched."`
+	Keep       bool          `help:"Keep the case-file trees (with --diff: every slice's directory with the /data cells' kept trees) even when everything matched."`
 	JSON       bool          `name:"json" help:"Print the summary as JSON on stdout (progress stays on stderr)."`
 	Shard      string        `placeholder:"K/N" help:"Run only shard K of N (1-based) of the cases; merge the shards' reports with 'orchestrate merge'."`
 	SliceSize  int64         `default:"4096" help:"Cases per slice (the unit of work, caching and parallelism)."`

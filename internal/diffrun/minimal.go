@@ -230,7 +230,8 @@ func (st *stage) crossCheck(ctx context.Context, founds []*found) error {
 	return nil
 }
 
-// WriteReport prints the verdict table, then every signature with its
+// WriteReport prints the verdict table (REREAD: the programs whose kept
+// tree on /data the host re-read), then every signature with its
 // count, example, known/new and minimal program.
 func (s *Summary) WriteReport(w *strings.Builder) {
 	fmt.Fprintf(w, "differential run: %d programs, seed %d, schema %s (native: %d of %d slice(s) from cache)\n", s.Programs, s.Seed, s.SchemaHash, s.NativeHits, s.Slices)
@@ -295,10 +296,14 @@ func orDash(s string) string {
 
 // WriteTable prints the verdict table.
 func WriteTable(w *strings.Builder, rows []Row) {
-	fmt.Fprintf(w, "%-11s %-6s %-19s %8s %9s %10s %7s %5s %10s %8s  %s\n", "RUNTIME", "VOLUME", "BACKING", "PROGRAMS", "DIVERGENT", "SUPPRESSED", "CRASHES", "HANGS", "SIGNATURES", "TIME", "VERDICT")
+	fmt.Fprintf(w, "%-11s %-6s %-19s %8s %9s %10s %7s %5s %10s %8s %8s  %s\n", "RUNTIME", "VOLUME", "BACKING", "PROGRAMS", "DIVERGENT", "SUPPRESSED", "CRASHES", "HANGS", "SIGNATURES", "REREAD", "TIME", "VERDICT")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%-11s %-6s %-19s %8d %9d %10d %7d %5d %10d %8s  %s\n", r.Runtime, r.Volume, r.Backing, r.Programs, r.Divergent, r.Suppressed, r.Crashes, r.Hangs, r.Signatures,
-			pipeline.FormatDuration(time.Duration(r.Seconds*float64(time.Second))), r.Verdict)
+		reread := "-" // the volume is the runtime's own: nothing on the host
+		if r.Volume == pipeline.VolumeData {
+			reread = fmt.Sprint(r.Reread)
+		}
+		fmt.Fprintf(w, "%-11s %-6s %-19s %8d %9d %10d %7d %5d %10d %8s %8s  %s\n", r.Runtime, r.Volume, r.Backing, r.Programs, r.Divergent, r.Suppressed, r.Crashes, r.Hangs, r.Signatures,
+			reread, pipeline.FormatDuration(time.Duration(r.Seconds*float64(time.Second))), r.Verdict)
 		if r.Note != "" {
 			fmt.Fprintf(w, "  %s %s: %s\n", r.Runtime, r.Volume, r.Note)
 		}

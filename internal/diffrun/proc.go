@@ -40,6 +40,9 @@ type Target struct {
 	// Fault is a wazero fault (internal/faultfs) on the volume: tests plant
 	// divergences with it.
 	Fault string
+	// noReread runs a /data target without --diff-keep and the host
+	// re-read (the warm-up, which only compiles the guest).
+	noReread bool
 }
 
 // Name is "wasmer /tmp", or "native".

@@ -16,10 +16,12 @@ import (
 )
 
 // Outcome is what one program answered on one target: its outcomes, or
-// how the process running it broke ("crash: …", "hang: …").
+// how the process running it broke ("crash: …", "hang: …"); on /data also
+// what the host re-read of its kept tree (Host, stream verdicts aside).
 type Outcome struct {
 	Program *guestapi.DiffProgram
 	Broken  string
+	Host    []guestapi.DiffEntry // nil: not re-read (native, /tmp)
 }
 
 // batchSeq names the scratch directories of batches.
@@ -39,7 +41,9 @@ func programFile(progs []fsop.Program) []byte {
 // (crashes, hangs, answers no JSON) is split in halves and each half run
 // again, down to single programs, so one program that breaks the runtime
 // only costs its own answer: it comes back with Broken set. err is for
-// what is not the target's fault (the scratch directory, a cancelled run).
+// what is not the target's fault (the scratch directory, a cancelled run,
+// a kept tree missing). On /data (a runtime's, not native's) the programs
+// run with --diff-keep and the host re-reads each one's tree into Host.
 func (p *procs) runBatch(ctx context.Context, t Target, scratch string, progs []fsop.Program) ([]Outcome, error) {
 	// An empty program (ddmin's last try) does nothing anywhere: it answers
 	// alike without running, and the guest refuses a file without programs.
@@ -75,7 +79,8 @@ func (p *procs) runBatch(ctx context.Context, t Target, scratch string, progs []
 	if err := os.WriteFile(filepath.Join(dir, "work", programsName), programFile(progs), 0o644); err != nil {
 		return nil, err
 	}
-	args := guestapi.Diff{Programs: guestWork + "/" + programsName, JSON: true, Quiet: true, Root: rootFor(t)}.Args()
+	keep := t.Runtime != "native" && t.rereads()
+	args := guestapi.Diff{Programs: guestWork + "/" + programsName, Keep: keep, JSON: true, Quiet: true, Root: rootFor(t)}.Args()
 	r := p.run(ctx, t, dir, args, int64(len(progs)))
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -84,6 +89,13 @@ func (p *procs) runBatch(ctx context.Context, t Target, scratch string, progs []
 	if r.err == nil && r.code == 0 && ok && len(res.Programs) == len(progs) {
 		for i := range res.Programs {
 			out[i].Program = &res.Programs[i]
+			if keep {
+				host, err := diff.SnapshotTree(diff.KeptPath(hostRoot(dir), int64(i)))
+				if err != nil {
+					return nil, fmt.Errorf("%s: host re-read of program %d of a program file: its kept tree cannot be re-read (%v; kept in %s)", t.Name(), i, err, dir)
+				}
+				out[i].Host = diff.APIEntries(host)
+			}
 		}
 		_ = os.RemoveAll(dir)
 		return out, nil
@@ -118,7 +130,9 @@ func decodePrograms(stdout []byte) (guestapi.DiffProgramsResult, bool) {
 }
 
 // Signature is how a program's run on a target differs from its native
-// run: guestapi.DiffSignature, or the target's breakage; "" when alike.
+// run: guestapi.DiffSignature, or the target's breakage; when the runtime
+// answered alike, how the host re-read of its kept tree differs from the
+// native final snapshot (guestapi.DiffRereadSignature); "" when alike.
 func Signature(native, got Outcome) string {
 	switch {
 	case got.Broken != "":
@@ -126,7 +140,22 @@ func Signature(native, got Outcome) string {
 	case native.Program == nil || got.Program == nil:
 		return "no outcome"
 	}
-	return guestapi.DiffSignature(native.Program, got.Program)
+	if s := guestapi.DiffSignature(native.Program, got.Program); s != "" || got.Host == nil {
+		return s
+	}
+	return guestapi.DiffRereadSignature(treeEntries(native.Program.Final), got.Host)
+}
+
+// treeEntries are the entries of a snapshot that a tree on disk holds: all
+// but the stream verdicts.
+func treeEntries(es []guestapi.DiffEntry) []guestapi.DiffEntry {
+	out := make([]guestapi.DiffEntry, 0, len(es))
+	for _, e := range es {
+		if e.State != "stream" && !strings.HasSuffix(e.Path, " stream") {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Explain spells a program's run on a target beside its native run: each
@@ -168,6 +197,9 @@ func Explain(native, got Outcome, indent string) string {
 	}
 	if first < 0 && got.Program != nil {
 		writeSnapDiff(&b, indent+"final ", native.Program.Final, got.Program.Final)
+		if got.Host != nil {
+			writeSnapDiff(&b, indent+"host re-read ", treeEntries(native.Program.Final), got.Host)
+		}
 	}
 	return b.String()
 }

@@ -47,6 +47,10 @@ type Config struct {
 	Volumes    []string
 	Known      string // signatures to suppress (one per line); "" = none
 	UseCache   bool
+	// Keep keeps every slice's directory — its kept trees (the /data
+	// cells' programs' final trees, re-read by the host) and its guest
+	// log — instead of removing it once checked.
+	Keep bool
 
 	SliceSize int64 // programs per slice; 0 = DefaultSliceSize
 	Jobs      int   // guest processes at once; 0 = the core count
@@ -94,18 +98,23 @@ const (
 
 // Row is one runtime × volume cell of the verdict table.
 type Row struct {
-	Runtime    string  `json:"runtime"`
-	Volume     string  `json:"volume"`
-	Backing    string  `json:"backing"`
-	Programs   int64   `json:"programs"`
-	Divergent  int64   `json:"divergent"`  // including suppressed, crashes and hangs
-	Suppressed int64   `json:"suppressed"` // by --known
-	Crashes    int64   `json:"crashes"`
-	Hangs      int64   `json:"hangs"`
-	Signatures int     `json:"signatures"`
-	Seconds    float64 `json:"seconds"` // process time of the cell's runs
-	Verdict    string  `json:"verdict"` // match, DIVERGED, ERROR
-	Note       string  `json:"note,omitempty"`
+	Runtime    string `json:"runtime"`
+	Volume     string `json:"volume"`
+	Backing    string `json:"backing"`
+	Programs   int64  `json:"programs"`
+	Divergent  int64  `json:"divergent"`  // including suppressed, crashes and hangs
+	Suppressed int64  `json:"suppressed"` // by --known
+	Crashes    int64  `json:"crashes"`
+	Hangs      int64  `json:"hangs"`
+	Signatures int    `json:"signatures"`
+	// Reread counts the programs whose kept tree the host re-read (on
+	// /data: every program the runtime judged equal to native), and
+	// RereadSeconds is the time that took (included in Seconds).
+	Reread        int64   `json:"reread"`
+	RereadSeconds float64 `json:"reread_seconds"`
+	Seconds       float64 `json:"seconds"` // process time of the cell's runs and host re-reads
+	Verdict       string  `json:"verdict"` // match, DIVERGED, ERROR
+	Note          string  `json:"note,omitempty"`
 }
 
 // Sig is one divergence signature of one cell.
@@ -151,6 +160,7 @@ type cell struct {
 	row     Row
 	sigs    map[string]*Sig
 	busy    time.Duration
+	reread  time.Duration
 	errNote string
 }
 
@@ -213,7 +223,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	sum = st.summary(sum, t0)
 	st.writeSummary(sum)
-	if sum.Passed {
+	if sum.Passed && !cfg.Keep {
 		_ = os.RemoveAll(st.scratch)
 	}
 	return sum, nil
@@ -444,6 +454,7 @@ func (st *stage) diffArgs(t Target, start, count int64, compare bool) []string {
 		if st.cfg.Known != "" {
 			d.Known = guestWork + "/" + knownName
 		}
+		d.Keep = t.rereads()
 	}
 	return d.Args()
 }
@@ -475,8 +486,21 @@ func (st *stage) cellRange(ctx context.Context, c *cell, s pipeline.Slice, expec
 	}
 	sum, ok := decodeSummary(r.stdout)
 	if r.err == nil && ok && (r.code == 0 && sum.OK || r.code == 1 && !sum.OK) {
+		if c.t.rereads() {
+			rr, err := st.reread(hostRoot(dir), expected, start, count, sum.Kept)
+			if err != nil {
+				// Nothing of the slice is counted: its verdict would be
+				// the runtime's alone, which on /data is not the whole one.
+				st.cellError(c, fmt.Sprintf("host re-read of programs %d..%d: %v (slice kept in %s)", start, start+count-1, err, dir))
+				return
+			}
+			rr.fold(&sum)
+			c.addReread(rr)
+		}
 		c.addSummary(&sum, st.known)
-		_ = os.RemoveAll(dir)
+		if !st.cfg.Keep {
+			_ = os.RemoveAll(dir)
+		}
 		return
 	}
 	if c.breaks() >= maxBreaks {
@@ -575,7 +599,7 @@ func (st *stage) warmUp(ctx context.Context) error {
 		p := *st.p
 		p.base = warmUpTimeout
 		t := c.t
-		t.Fault = ""
+		t.Fault, t.noReread = "", true
 		out, err := p.runBatch(ctx, t, dir, []fsop.Program{{{Worker: 1, Op: fsop.Op{Kind: fsop.Stat, File: 0, File2: fsop.NoFile, Handle: fsop.NoHandle}}}})
 		if err != nil {
 			return err
@@ -587,6 +611,13 @@ func (st *stage) warmUp(ctx context.Context) error {
 		st.rep.Printf("%-14s %s: %s (%s; compiles the guest once for the runtime's cache)\n", "warm-up", c.t.Runtime, note, pipeline.FormatDuration(time.Since(t0)))
 	}
 	return nil
+}
+
+func (c *cell) addReread(rr *rereadResult) {
+	c.mu.Lock()
+	c.row.Reread += rr.checked
+	c.reread += rr.elapsed
+	c.mu.Unlock()
 }
 
 func (c *cell) addBusy(d time.Duration) {
@@ -651,7 +682,8 @@ func (st *stage) summary(sum *Summary, t0 time.Time) *Summary {
 		c.mu.Lock()
 		row := c.row
 		row.Signatures = len(c.sigs)
-		row.Seconds = round3(c.busy.Seconds())
+		row.Seconds = round3((c.busy + c.reread).Seconds())
+		row.RereadSeconds = round3(c.reread.Seconds())
 		if row.Verdict == pipeline.VerdictMatch && row.Divergent > row.Suppressed {
 			row.Verdict = pipeline.VerdictDiverged
 		}

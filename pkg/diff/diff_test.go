@@ -491,7 +491,7 @@ func TestFindingsFile(t *testing.T) {
 			want[p][i] = out
 		}
 	}
-	out, err := RunPrograms(context.Background(), filepath.Join(t.TempDir(), "r"), progs, nil)
+	out, err := RunPrograms(context.Background(), filepath.Join(t.TempDir(), "r"), progs, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

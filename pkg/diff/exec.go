@@ -58,6 +58,11 @@ type Executor struct {
 	fsop.Unimplemented
 	sys sysFS
 
+	// Keep leaves a program's tree in its directory after Run instead of
+	// emptying it (--diff-keep): the caller gives the next program another
+	// directory (Retarget).
+	Keep bool
+
 	handles [Handles]handle
 	prog    fsop.Program
 	step    int
@@ -105,24 +110,12 @@ func relOf(p int8) []byte {
 // NewExecutor runs programs in dir, an existing empty directory that it
 // owns until Close. It starts worker 2.
 func NewExecutor(dir string) (*Executor, error) {
-	e := &Executor{
-		wbuf:        make([]byte, MaxIO),
-		rbuf:        make([]byte, MaxIO),
-		snapBuf:     make([]byte, 64<<10),
-		listBuf:     make([]byte, 4096),
-		nativeNames: make([]string, 0, 64),
-		names:       make([]string, 0, 4*maxListNames+2),
-		verdict:     make([]string, 0, NumLeaves+4),
-		pbuf:        make([]byte, 0, 512),
-		snap:        make([]snapEntry, 0, maxSnapshot+1),
-		snapPaths:   make([]byte, 0, 4096),
-		rec:         make([]byte, 0, 4096),
-		toW2:        make(chan int),
-		fromW2:      make(chan struct{}),
-	}
-	for i := range e.lists {
-		e.lists[i] = make([]string, 0, 4*maxListNames+2)
-	}
+	e := newWalker()
+	e.wbuf, e.rbuf = make([]byte, MaxIO), make([]byte, MaxIO)
+	e.names = make([]string, 0, 4*maxListNames+2)
+	e.verdict = make([]string, 0, NumLeaves+4)
+	e.rec = make([]byte, 0, 4096)
+	e.toW2, e.fromW2 = make(chan int), make(chan struct{})
 	for i := range e.handles {
 		e.handles[i].ds = newDirState()
 	}
@@ -132,6 +125,23 @@ func NewExecutor(dir string) (*Executor, error) {
 	}
 	go e.worker2()
 	return e, nil
+}
+
+// newWalker is an executor with only what a snapshot needs: no handles'
+// buffers, no worker 2.
+func newWalker() *Executor {
+	e := &Executor{
+		snapBuf:     make([]byte, 64<<10),
+		listBuf:     make([]byte, 4096),
+		nativeNames: make([]string, 0, 64),
+		pbuf:        make([]byte, 0, 512),
+		snap:        make([]snapEntry, 0, maxSnapshot+1),
+		snapPaths:   make([]byte, 0, 4096),
+	}
+	for i := range e.lists {
+		e.lists[i] = make([]string, 0, 4*maxListNames+2)
+	}
+	return e
 }
 
 // Retarget moves the executor to another existing empty directory,
@@ -173,8 +183,8 @@ func (e *Executor) worker2() {
 
 // Run runs prog from an empty case directory and returns its record (valid
 // until the next Run): every step's outcome, then the final snapshot. The
-// case directory is emptied afterwards; an error means it could not be,
-// and the executor cannot go on.
+// case directory is emptied afterwards (unless Keep); an error means it
+// could not be, and the executor cannot go on.
 func (e *Executor) Run(prog fsop.Program) ([]byte, error) {
 	lockThread()
 	defer unlockThread()
@@ -208,6 +218,9 @@ func (e *Executor) Run(prog fsop.Program) ([]byte, error) {
 	}
 	e.walkRoot()
 	e.rec = e.appendSnap(e.rec)
+	if e.Keep {
+		return e.rec, nil
+	}
 	return e.rec, e.empty()
 }
 

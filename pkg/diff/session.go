@@ -143,6 +143,9 @@ type Options struct {
 	Output   string          // write the transcript here ("" = none)
 	Expected string          // compare with this transcript while running ("" = none)
 	Known    map[string]bool // signatures to suppress
+	// Keep runs each program in ROOT/keep/NNNNNNN (KeptTree) and leaves its
+	// tree there (--diff-keep), for a host re-read.
+	Keep bool
 	// Progress, when set, is called before each program: a runtime that
 	// crashes mid-run then leaves the program's number behind (-v).
 	Progress func(k int64)
@@ -168,6 +171,9 @@ type Result struct {
 	// emptied (the program's snapshot shows why); AbandonedFirst says the first.
 	Abandoned      int64
 	AbandonedFirst string
+	// Divergent are the programs whose records differed from the expected
+	// ones (with Keep and Expected only).
+	Divergent []int64
 }
 
 // Session is a run whose input Prepare checked.
@@ -260,13 +266,53 @@ func allocated() uint64 {
 // caseDirs hands out case directories: ROOT/diff-case, and when a program
 // leaves one that cannot be emptied (a runtime bug: its snapshot shows
 // it), ROOT/diff-case-1, -2, … so the run goes on.
+//
+// With keep, every program gets a directory of its own instead,
+// ROOT/keep/NNNNNNN (KeptTree), and leaves its tree there.
 type caseDirs struct {
 	root      string
+	keep      bool
 	ex        *Executor
 	dir       string
 	dirs      []string
 	Abandoned int64
 	First     string // the first abandonment, as a message
+}
+
+// start makes the first case directory, or with keep an empty ROOT/keep
+// (a previous run's trees are removed).
+func (c *caseDirs) start() error {
+	if !c.keep {
+		return c.open()
+	}
+	kd := filepath.Join(c.root, KeepDirName)
+	if err := os.RemoveAll(kd); err != nil {
+		return fmt.Errorf("cannot empty %s: %w", kd, err)
+	}
+	if err := os.MkdirAll(kd, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %w", kd, err)
+	}
+	return nil
+}
+
+// keepDir moves the executor to program k's own directory (with keep).
+func (c *caseDirs) keepDir(k int64) error {
+	dir := KeptPath(c.root, k)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	var err error
+	if c.ex == nil {
+		if c.ex, err = NewExecutor(dir); err == nil {
+			c.ex.Keep = true
+		}
+	} else {
+		err = c.ex.Retarget(dir)
+	}
+	if err == nil {
+		c.dir = dir
+	}
+	return err
 }
 
 // maxAbandoned is how many case directories a run may give up on before
@@ -291,7 +337,12 @@ func (c *caseDirs) open() error {
 
 // run runs prog; when its directory cannot be emptied afterwards, it moves
 // on to a fresh one.
-func (c *caseDirs) run(prog fsop.Program, label string) ([]byte, error) {
+func (c *caseDirs) run(k int64, prog fsop.Program, label string) ([]byte, error) {
+	if c.keep {
+		if err := c.keepDir(k); err != nil {
+			return nil, fmt.Errorf("program %s: %w", label, err)
+		}
+	}
 	rec, err := c.ex.Run(prog)
 	var ee *EmptyError
 	if errors.As(err, &ee) {
@@ -357,8 +408,8 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 		}
 		defer w.Abort()
 	}
-	cd := &caseDirs{root: o.Root}
-	if err := cd.open(); err != nil {
+	cd := &caseDirs{root: o.Root, keep: o.Keep}
+	if err := cd.start(); err != nil {
 		return nil, err
 	}
 	defer cd.close()
@@ -372,7 +423,7 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 			o.Progress(k)
 		}
 		prog := g.Program(k)
-		rec, err := cd.run(prog, strconv.FormatInt(k, 10))
+		rec, err := cd.run(k, prog, strconv.FormatInt(k, 10))
 		if err != nil {
 			return nil, err
 		}
@@ -390,7 +441,9 @@ func (s *Session) Run(ctx context.Context) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			res.Comparer.Compare(k, prog, exp, rec)
+			if !res.Comparer.Compare(k, prog, exp, rec) && o.Keep {
+				res.Divergent = append(res.Divergent, k)
+			}
 		}
 	}
 	res.Elapsed, res.AllocBytes = time.Since(t0), allocated()-a0
@@ -416,7 +469,10 @@ func Execute(ctx context.Context, o Options) (*Result, error) {
 // ROOT/diff-case and returns each with its outcomes: what --diff-program
 // prints, and what a host-side shrinker compares between a native run and
 // a run under a runtime.
-func RunPrograms(ctx context.Context, root string, progs []Program, progress func(i int)) ([]guestapi.DiffProgram, error) {
+//
+// With keep, program i runs in ROOT/keep/NNNNNNN (KeptTree(i)) and leaves
+// its tree there, for a host re-read.
+func RunPrograms(ctx context.Context, root string, progs []Program, keep bool, progress func(i int)) ([]guestapi.DiffProgram, error) {
 	if err := CheckRoot(root); err != nil {
 		return nil, &InputError{err}
 	}
@@ -424,8 +480,8 @@ func RunPrograms(ctx context.Context, root string, progs []Program, progress fun
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, inputErrorf("cannot create root: %v", err)
 	}
-	cd := &caseDirs{root: root}
-	if err := cd.open(); err != nil {
+	cd := &caseDirs{root: root, keep: keep}
+	if err := cd.start(); err != nil {
 		return nil, err
 	}
 	defer cd.close()
@@ -437,7 +493,7 @@ func RunPrograms(ctx context.Context, root string, progs []Program, progress fun
 		if progress != nil {
 			progress(i)
 		}
-		rec, err := cd.run(p.Steps, p.Label)
+		rec, err := cd.run(int64(i), p.Steps, p.Label)
 		if err != nil {
 			return nil, err
 		}

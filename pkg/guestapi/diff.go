@@ -16,7 +16,7 @@ const (
 // Diff is the differential mode's command line:
 //
 //	--diff -N PROGRAMS [-S SEED] [-f CONFIG] [--program-start K --program-count N]
-//	    [--diff-expected EXP] [--diff-known K] [--diff-output OUT] [-q] [-v] [--json] ROOT
+//	    [--diff-expected EXP] [--diff-known K] [--diff-output OUT] [--diff-keep] [-q] [-v] [--json] ROOT
 //
 // and with Programs set, the program-file run the shrinker makes:
 //
@@ -33,6 +33,7 @@ type Diff struct {
 	Expected     string  // --diff-expected
 	Known        string  // --diff-known
 	Output       string  // --diff-output
+	Keep         bool    // --diff-keep: leave each program's final tree in ROOT/keep/NNNNNNN
 	Programs     string  // --diff-program FILE: run the programs of FILE instead
 	Quiet        bool    // -q
 	Verbose      bool    // -v
@@ -65,6 +66,9 @@ func (d Diff) Args() []string {
 	}
 	if d.Output != "" {
 		a = append(a, "--diff-output", d.Output)
+	}
+	if d.Keep {
+		a = append(a, "--diff-keep")
 	}
 	a = appendCommon(a, d.Quiet, d.Verbose, d.JSON)
 	return append(a, d.Root)
@@ -165,6 +169,21 @@ func DiffSignature(exp, got *DiffProgram) string {
 	return ""
 }
 
+// DiffRereadPrefix starts the signature of a host re-read divergence.
+const DiffRereadPrefix = "host re-read: "
+
+// DiffRereadSignature is the signature of a kept tree (--diff-keep) whose
+// re-read from the host differs from the program's final snapshot, the
+// first difference in the words of a snapshot's — "host re-read: file
+// other content", "host re-read: dir exists -> missing" — or "" when they
+// agree. final holds no stream verdicts (no file holds them).
+func DiffRereadSignature(final, host []DiffEntry) string {
+	if s := snapshotSignature(final, host); s != "" {
+		return DiffRereadPrefix + s
+	}
+	return ""
+}
+
 // entryKind is what an entry is, from its path: "dir", "stream" or "file".
 func entryKind(path string) string {
 	switch {
@@ -244,6 +263,8 @@ type DiffSummary struct {
 	// ran in a fresh one. CaseDirsNote says the first.
 	CaseDirsAbandoned int64  `json:"case_dirs_abandoned,omitempty"`
 	CaseDirsNote      string `json:"case_dirs_note,omitempty"`
+	// Kept is set by --diff-keep: where the programs' final trees are.
+	Kept *DiffKept `json:"kept,omitempty"`
 
 	Compared   int64       `json:"compared"`
 	Divergent  int64       `json:"divergent"`
@@ -253,6 +274,17 @@ type DiffSummary struct {
 	// for the first 20 signatures, spelled out.
 	First []DiffDivergence `json:"first,omitempty"`
 	OK    bool             `json:"ok"`
+}
+
+// DiffKept says where a --diff-keep run left each program's final tree
+// (ROOT/keep/NNNNNNN, pkg/diff KeptTree), for a host re-read.
+type DiffKept struct {
+	Dir string `json:"dir"` // ROOT/keep, as the guest named it
+	// Divergent are the programs whose records differed from the expected
+	// transcript, suppressed ones included (with --diff-expected): their
+	// trees are kept too, but only the others' final snapshots are known
+	// to be the expected ones, so only they are re-read.
+	Divergent []int64 `json:"divergent"`
 }
 
 // DiffGroup is every divergent program with one signature.

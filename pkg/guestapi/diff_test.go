@@ -17,10 +17,27 @@ func TestDiffArgs(t *testing.T) {
 		{Diff{Count: 10, Seed: &seed, Config: "c.toml", ProgramStart: 4, ProgramCount: 3, Expected: "e", Known: "k", Output: "o", Quiet: true, Verbose: true, JSON: true, Root: "r"}.Args(),
 			"--diff -N 10 -S 7 -f c.toml --program-start 4 --program-count 3 --diff-expected e --diff-known k --diff-output o -q -v --json r"},
 		{Diff{Programs: "cands.txt", JSON: true, Root: "/tmp/fsx-diff"}.Args(), "--diff-program cands.txt --json /tmp/fsx-diff"},
+		{Diff{Count: 5, Expected: "e", Keep: true, Root: "/data/r"}.Args(), "--diff -N 5 --diff-expected e --diff-keep /data/r"},
+		{Diff{Programs: "cands.txt", Keep: true, Root: "/data/r"}.Args(), "--diff-program cands.txt --diff-keep /data/r"},
 	} {
 		if got := strings.Join(c.got, " "); got != c.want {
 			t.Errorf("got  %s\nwant %s", got, c.want)
 		}
+	}
+}
+
+func TestDiffRereadSignature(t *testing.T) {
+	t.Parallel()
+	final := []DiffEntry{{Path: ".", State: "dir", Names: []string{"A"}}, {Path: "A", State: "file", Size: 4, Content: "B×4"}}
+	if s := DiffRereadSignature(final, final); s != "" {
+		t.Errorf("alike: %q", s)
+	}
+	host := []DiffEntry{final[0], {Path: "A", State: "file", Size: 4, Content: "0x00×4"}}
+	if s := DiffRereadSignature(final, host); s != "host re-read: file other content" {
+		t.Errorf("other content: %q", s)
+	}
+	if s := DiffRereadSignature(final, final[:1]); s != "host re-read: file exists -> missing" {
+		t.Errorf("missing: %q", s)
 	}
 }
 

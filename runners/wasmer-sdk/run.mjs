@@ -146,31 +146,41 @@ async function copyIn(sb, v, budget) {
 
 // copyOut mirrors the sandbox tree back onto the host: new and changed
 // files are written, files and directories that were copied in and are gone
-// now are removed. Unchanged files are not touched.
+// now are removed. Unchanged files are not touched. An entry that cannot be
+// copied back — the SDK can list one name twice, as a directory and as a
+// file, after a rename of a file over a directory (docs/diff.md, the host
+// re-read) — is skipped and counted, not fatal: the tree is the runtime's,
+// and the guest's own answer is already out; the host sees the tree as far
+// as it could be copied.
 async function copyOut(sb, v, seen) {
   const now = new Set();
   let written = 0;
+  const failed = [];
   const walk = async (rel) => {
     for (const e of await sb.fs.readDir(rel ? `${v.inSandbox}/${rel}` : v.inSandbox)) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       now.add(r);
       const dst = path.join(v.host, r);
-      if (e.kind === "directory") {
-        fs.mkdirSync(dst, { recursive: true });
-        await walk(r);
-      } else {
-        const bytes = await sb.fs.readFile(`${v.inSandbox}/${r}`);
-        if (seen.get(r) !== hash(bytes)) {
-          fs.writeFileSync(dst, bytes);
-          written++;
+      try {
+        if (e.kind === "directory") {
+          fs.mkdirSync(dst, { recursive: true });
+          await walk(r);
+        } else {
+          const bytes = await sb.fs.readFile(`${v.inSandbox}/${r}`);
+          if (seen.get(r) !== hash(bytes)) {
+            fs.writeFileSync(dst, bytes);
+            written++;
+          }
         }
+      } catch (err) {
+        failed.push(`${r}: ${err.message}`);
       }
     }
   };
   await walk("");
   const gone = [...seen.keys()].filter((r) => !now.has(r)).sort().reverse(); // children first
   for (const r of gone) fs.rmSync(path.join(v.host, r), { recursive: true, force: true });
-  return { written, removed: gone.length };
+  return { written, removed: gone.length, failed };
 }
 
 // warmUp runs WARMUP_WASM until one run's clock wait returns (see the top).
@@ -229,6 +239,7 @@ async function main() {
   for (let i = 0; i < o.volumes.length; i++) {
     const v = o.volumes[i];
     const r = await copyOut(sb, v, copied[i]);
+    if (r.failed.length > 0) process.stderr.write(`wasmer-sdk-run: warning: --volume ${v.host}:${v.guest}: ${r.failed.length} entries could not be copied back, the first ${r.failed[0]}\n`);
     if (o.verbose) process.stderr.write(`wasmer-sdk-run: --volume ${v.host}:${v.guest} was an in-memory copy at ${v.inSandbox}: ${copied[i].size} entries in, ${r.written} files written back, ${r.removed} removed\n`);
   }
   if (out.reason === "timeout") {
